@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting, read from the environment (or an optional JSON file named by MOBIUS_CONFIG; the
+ * environment wins). Each entry documents itself: the README's configuration table is generated
+ * from this list and a test keeps the two in sync.
+ */
+interface Setting<T extends z.ZodType> {
+  schema: T;
+  /** What the README shows as the default (omitted = unset). */
+  shown?: string;
+  doc: string;
+}
+
+function setting<T extends z.ZodType>(schema: T, doc: string, shown?: string): Setting<T> {
+  return shown === undefined ? { schema, doc } : { schema, doc, shown };
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = (protocols: string[]) =>
+  z.string().refine((s) => {
+    try {
+      return protocols.includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.join(' or ')}//`);
+
+export const settings = {
+  MOBIUS_HOST: setting(z.string().min(1).default('127.0.0.1'), 'Address the HTTP server listens on. Anything but loopback makes API keys mandatory.', '127.0.0.1'),
+  MOBIUS_PORT: setting(port.default(8080), 'HTTP port (web chat, REST, WebSocket, MCP). 0 picks a free port.', '8080'),
+  MOBIUS_DATA_DIR: setting(z.string().min(1).default('./data'), 'Directory for the SQLite file, the key file and devnet state.', './data'),
+  MOBIUS_CONFIG: setting(z.string().optional(), 'Path to a JSON file of these same settings; environment variables override it.'),
+  DATABASE_URL: setting(url(['postgres:', 'postgresql:']).optional(), 'PostgreSQL connection URL. Unset: SQLite at `$MOBIUS_DATA_DIR/mobius.db`.'),
+  REDIS_URL: setting(url(['redis:', 'rediss:']).optional(), 'Redis URL for the shared cache, rate limits, jobs and events when scaled out (used by later releases; accepted now).'),
+  LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.', 'info'),
+  MOBIUS_BODY_LIMIT: setting(positiveInt.max(16 * 1024 * 1024).default(256 * 1024), 'Largest accepted HTTP request body, in bytes.', '262144'),
+  MOBIUS_MAX_MESSAGE_CHARS: setting(positiveInt.max(100_000).default(4000), 'Longest chat message the assistant accepts, in characters.', '4000'),
+  MOBIUS_SHUTDOWN_TIMEOUT_MS: setting(positiveInt.default(10_000), 'How long a graceful shutdown waits for in-flight requests before closing.', '10000'),
+  MOBIUS_RATE_LIMIT_FREE: setting(positiveInt.default(30), 'Requests per minute for a free-tier user (chat users and free API keys).', '30'),
+  MOBIUS_RATE_LIMIT_PRO: setting(positiveInt.default(300), 'Requests per minute for a pro-tier user (and loopback callers without a key).', '300'),
+  MOBIUS_RATE_LIMIT_ADMIN: setting(positiveInt.default(100_000), 'Requests per minute for an admin-tier API key.', '100000'),
+} satisfies Record<string, Setting<z.ZodType>>;
+
+type Settings = typeof settings;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> } & {
+  /** Derived: the SQLite file used when DATABASE_URL is unset. */
+  sqlitePath: string;
+  /** Derived: whether the server listens on loopback only (API keys optional). */
+  loopbackOnly: boolean;
+};
+
+/** A setting is wrong: the message is one line naming the variable, fit to print and exit. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('MOBIUS_CONFIG', `names a file that cannot be read: ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('MOBIUS_CONFIG', `names a file that is not valid JSON: ${file}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('MOBIUS_CONFIG', `must name a JSON object of settings: ${file}`);
+  }
+  const unknownKeys = Object.keys(parsed).filter((k) => !(k in settings));
+  if (unknownKeys.length > 0) {
+    throw new ConfigError('MOBIUS_CONFIG', `has unknown setting ${unknownKeys[0]} in ${file}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * Parses the configuration; throws ConfigError on the first wrong value.
+ *
+ * @example loadConfig({ MOBIUS_PORT: '0' }).MOBIUS_PORT // 0
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const file = env.MOBIUS_CONFIG ? readConfigFile(env.MOBIUS_CONFIG) : {};
+  const out: Record<string, unknown> = {};
+  for (const [name, { schema }] of Object.entries(settings)) {
+    const fromEnv = env[name];
+    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : file[name];
+    const result = schema.safeParse(raw === null ? undefined : raw);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const shown = typeof raw === 'string' ? raw : JSON.stringify(raw);
+      const problem = issue?.message ?? 'is invalid';
+      // Never echo values of secret-looking settings back into logs.
+      const echo = /URL|KEY|TOKEN|SECRET/.test(name) ? '' : ` (got "${shown}")`;
+      throw new ConfigError(name, `${problem.replace(/^Invalid input: /, '')}${echo}`);
+    }
+    out[name] = result.data;
+  }
+  const config = out as Config;
+  config.sqlitePath = path.resolve(config.MOBIUS_DATA_DIR, 'mobius.db');
+  config.loopbackOnly = isLoopbackHost(config.MOBIUS_HOST);
+  return config;
+}
+
+/** The README's configuration table, generated from `settings`. */
+export function configTableMarkdown(): string {
+  const lines = ['| variable | default | meaning |', '| --- | --- | --- |'];
+  for (const [name, s] of Object.entries(settings) as Array<[string, Setting<z.ZodType>]>) {
+    lines.push(`| \`${name}\` | ${s.shown === undefined ? '—' : `\`${s.shown}\``} | ${s.doc} |`);
+  }
+  return lines.join('\n');
+}

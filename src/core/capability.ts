@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { Principal } from './identity.js';
+import type { ProgressBlock, Reply } from './reply.js';
+
+/**
+ * The services a capability can reach through `ctx.services`. Empty here on purpose: each layer
+ * that provides a service adds it by declaration merging in `src/capabilities/services.ts`, so core
+ * never imports a higher layer and every capability still sees one typed object.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface CapabilityServices {}
+
+/** The logging surface capabilities use (pino's Logger satisfies it). */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** Where an invocation came from: the built-in parser, the LLM, an MCP client, or the HTTP API. */
+export type InvocationSource = 'builtin' | 'llm' | 'mcp' | 'api' | 'cli';
+
+/** Everything `run` needs, built fresh for each message or API call. */
+export interface CapabilityContext {
+  principal: Principal;
+  requestId: string;
+  source: InvocationSource;
+  chat: { kind: 'private' | 'group'; id: string } | undefined;
+  log: Logger;
+  signal: AbortSignal;
+  services: CapabilityServices;
+  /** Reports progress on long work; platforms that can (web, WebSocket, Telegram edits) show it. */
+  progress(update: Omit<ProgressBlock, 'type'>): void;
+}
+
+export interface CapabilityResult<D = unknown> {
+  /** JSON for APIs and the LLM. Bigints are written as decimal strings on the way out. */
+  data: D;
+  /** What a person reads. */
+  reply: Reply;
+}
+
+export type Effect = 'read' | 'write';
+
+export interface Capability<I extends z.ZodType = z.ZodType, D = unknown> {
+  /** Verb-first snake_case (`get_price`), the convention of LLM tools and MCP. */
+  name: string;
+  /** For a person and an LLM alike: what it does, in one or two sentences. */
+  summary: string;
+  input: I;
+  /** Phrasings a person would use; the parser learns from them and help shows them. */
+  examples: string[];
+  /** `write` never acts directly: it creates a pending action the person confirms. */
+  effect: Effect;
+  /** Rate-limit points one call costs (default 1); expensive work costs more. */
+  cost?: number;
+  run(ctx: CapabilityContext, input: z.output<I>): Promise<CapabilityResult<D>>;
+}
+
+export type AnyCapability = Capability<z.ZodType, unknown>;
+
+const NAME = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
+
+/**
+ * Declares a capability once; every front door (parser, LLM tools, MCP, HTTP) uses this object.
+ *
+ * @example defineCapability({ name: 'get_status', summary: '…', input: z.object({}), examples: ['status'], effect: 'read', run })
+ */
+export function defineCapability<I extends z.ZodType, D>(definition: Capability<I, D>): Capability<I, D> {
+  if (!NAME.test(definition.name)) {
+    throw new TypeError(`capability name "${definition.name}" must be snake_case, starting with a verb`);
+  }
+  if (definition.summary.trim().length < 10) {
+    throw new TypeError(`capability ${definition.name} needs a summary a person can understand`);
+  }
+  if (definition.examples.length === 0) {
+    throw new TypeError(`capability ${definition.name} needs at least one example phrasing`);
+  }
+  if (definition.cost !== undefined && !(Number.isInteger(definition.cost) && definition.cost >= 1)) {
+    throw new TypeError(`capability ${definition.name}: cost must be a positive integer`);
+  }
+  return Object.freeze({ ...definition, examples: [...definition.examples] });
+}

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every metric Möbius exports, on one registry per app (tests build several apps in one process).
+ * Names follow Prometheus conventions: `mobius_` prefix, base units, `_total` for counters.
+ * No label ever carries a user id: cardinality stays bounded by routes and capability names.
+ */
+export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'mobius_' });
+  const registers = [registry];
+
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'mobius_http_request_duration_seconds',
+      help: 'HTTP request latency by route pattern, method and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    messagesTotal: new Counter({
+      name: 'mobius_messages_total',
+      help: 'Chat messages handled, by platform and where the intent came from (builtin, llm, mcp, none).',
+      labelNames: ['platform', 'source'] as const,
+      registers,
+    }),
+    capabilityDuration: new Histogram({
+      name: 'mobius_capability_duration_seconds',
+      help: 'Capability run latency by capability and outcome (ok, user_error, error).',
+      labelNames: ['capability', 'outcome'] as const,
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15],
+      registers,
+    }),
+    capabilityErrors: new Counter({
+      name: 'mobius_capability_errors_total',
+      help: 'Capability failures by capability and error code.',
+      labelNames: ['capability', 'code'] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'mobius_rate_limited_total',
+      help: 'Requests refused by a rate limit, by scope (user, capability).',
+      labelNames: ['scope'] as const,
+      registers,
+    }),
+    cacheRequests: new Counter({
+      name: 'mobius_cache_requests_total',
+      help: 'Cache lookups by cache name and result (hit, stale, miss).',
+      labelNames: ['cache', 'result'] as const,
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'mobius_circuit_breaker_state',
+      help: 'Circuit breaker state per dependency: 0 closed, 1 half-open, 2 open, 3 isolated.',
+      labelNames: ['dependency'] as const,
+      registers,
+    }),
+    dependencyCalls: new Counter({
+      name: 'mobius_dependency_calls_total',
+      help: 'Calls to external dependencies through a resilience policy, by dependency and outcome.',
+      labelNames: ['dependency', 'outcome'] as const,
+      registers,
+    }),
+    dependencyUp: new Gauge({
+      name: 'mobius_dependency_up',
+      help: 'Result of the last readiness check per dependency: 1 up, 0 down.',
+      labelNames: ['dependency'] as const,
+      registers,
+    }),
+    internalErrors: new Counter({
+      name: 'mobius_internal_errors_total',
+      help: 'Unexpected errors shown to a caller as "something went wrong (ref …)", by front door.',
+      labelNames: ['front_door'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
