@@ -1,0 +1,167 @@
+import type { Counter } from 'prom-client';
+import type { Logger } from '../core/capability.js';
+import { UserError } from '../core/errors.js';
+import { newRequestId } from '../core/ids.js';
+import { formatUserRef, type IncomingMessage, type Principal, type UserRef } from '../core/identity.js';
+import { compose, type Middleware } from '../core/middleware.js';
+import type { ProgressBlock, Reply } from '../core/reply.js';
+import { runWithRequestContext } from '../infra/request-context.js';
+import type { CapabilityInvoker } from '../capabilities/invoke.js';
+import type { IntentParser, ParsedIntent } from './parser.js';
+
+export type IntentSource = 'builtin' | 'llm' | 'mcp' | 'none';
+
+/** What every front door gets back for one message. */
+export interface ChatResult {
+  replies: Reply[];
+  intent: { name: string; input: unknown; source: IntentSource; confidence?: number };
+}
+
+export interface HandleOptions {
+  requestId?: string;
+  signal?: AbortSignal;
+  onProgress?: (update: ProgressBlock) => void;
+}
+
+/** One message on its way through the pipeline. */
+export interface MessageContext {
+  message: IncomingMessage;
+  requestId: string;
+  signal: AbortSignal | undefined;
+  onProgress: ((update: ProgressBlock) => void) | undefined;
+  principal?: Principal;
+  result?: ChatResult;
+}
+
+export type MessageMiddleware = Middleware<MessageContext>;
+
+export interface AssistantDeps {
+  parser: IntentParser;
+  invoker: CapabilityInvoker;
+  identities: { resolve(ref: UserRef): Promise<Principal> };
+  rateLimiter: { consumeUser(userKey: string, tier: Principal['tier']): Promise<void> };
+  metrics: { messagesTotal: Counter<'platform' | 'source'> };
+  log: Logger;
+  maxMessageChars: number;
+}
+
+/**
+ * The assistant: `handle(message) → replies`, the same for every platform.
+ * Pipeline: request context → metrics → input checks → identity → rate limit → [extra steps,
+ * e.g. pending confirmations] → parse and run.
+ *
+ * Errors of the message itself (bad input, rate limit) are thrown for the front door to render
+ * (HTTP 4xx, or "slow down" in chat); a capability's UserError becomes a reply, since the
+ * conversation itself went fine.
+ */
+export class Assistant {
+  readonly #deps: AssistantDeps;
+  readonly #pipeline: (ctx: MessageContext, last: () => Promise<void>) => Promise<void>;
+
+  constructor(deps: AssistantDeps, extra: readonly MessageMiddleware[] = []) {
+    this.#deps = deps;
+    this.#pipeline = compose<MessageContext>([this.#measure, this.#checkInput, this.#identify, this.#rateLimit, ...extra]);
+  }
+
+  async handle(message: IncomingMessage, options: HandleOptions = {}): Promise<ChatResult> {
+    const ctx: MessageContext = {
+      message,
+      requestId: options.requestId ?? newRequestId(),
+      signal: options.signal,
+      onProgress: options.onProgress,
+    };
+    return runWithRequestContext({ requestId: ctx.requestId, user: formatUserRef(message.user) }, async () => {
+      await this.#pipeline(ctx, () => this.#route(ctx));
+      if (!ctx.result) throw new Error('the message pipeline produced no result');
+      return ctx.result;
+    });
+  }
+
+  /** Parses without running anything (`POST /v1/parse`, `mobius parse`). */
+  parse(text: string): ParsedIntent {
+    return this.#deps.parser.parse(text);
+  }
+
+  readonly #measure: MessageMiddleware = async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      this.#deps.metrics.messagesTotal.labels(ctx.message.user.platform, ctx.result?.intent.source ?? 'none').inc();
+    }
+  };
+
+  readonly #checkInput: MessageMiddleware = async (ctx, next) => {
+    const { text } = ctx.message;
+    if (typeof text !== 'string' || text.trim() === '') {
+      throw new UserError('bad_input', 'Say something — the message is empty.');
+    }
+    if (text.length > this.#deps.maxMessageChars) {
+      throw new UserError('bad_input', `That message is too long (${text.length} characters; the limit is ${this.#deps.maxMessageChars}).`);
+    }
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) {
+      throw new UserError('bad_input', 'That message contains control characters I cannot read.');
+    }
+    await next();
+  };
+
+  readonly #identify: MessageMiddleware = async (ctx, next) => {
+    const principal = await this.#deps.identities.resolve(ctx.message.user);
+    // A front door may grant a tier (an API key's); chat users keep the tier stored for them.
+    ctx.principal = ctx.message.tier ? { ...principal, tier: ctx.message.tier } : principal;
+    await next();
+  };
+
+  readonly #rateLimit: MessageMiddleware = async (ctx, next) => {
+    const principal = ctx.principal!;
+    await this.#deps.rateLimiter.consumeUser(principal.userId, principal.tier);
+    await next();
+  };
+
+  async #route(ctx: MessageContext): Promise<void> {
+    const text = ctx.message.text.trim();
+    const intent = this.#deps.parser.parse(text);
+    if (intent.name === 'none') {
+      ctx.result = { replies: [this.#notUnderstood(text)], intent: { name: 'none', input: {}, source: 'none', confidence: intent.confidence } };
+      return;
+    }
+    const reported = { name: intent.name, input: intent.input, source: intent.source, confidence: intent.confidence };
+    try {
+      const result = await this.#deps.invoker.invoke({
+        name: intent.name,
+        input: intent.input,
+        principal: ctx.principal!,
+        source: 'builtin',
+        requestId: ctx.requestId,
+        ...(ctx.message.chat ? { chat: ctx.message.chat } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+      });
+      ctx.result = { replies: [result.reply], intent: reported };
+    } catch (err) {
+      // The message was fine; what it asked for was not possible. Say so in the conversation —
+      // except for rate limits, which the front door turns into 429 / "slow down".
+      if (err instanceof UserError && err.code !== 'rate_limited') {
+        ctx.result = { replies: [errorReply(err)], intent: reported };
+        return;
+      }
+      throw err;
+    }
+  }
+
+  #notUnderstood(text: string): Reply {
+    const suggestions = this.#deps.parser.closestExamples(text, 3);
+    return {
+      blocks: [
+        { type: 'text', text: "I didn't get that. Closest things I can do:" },
+        ...suggestions.map((s) => ({ type: 'text' as const, text: `• "${s}"` })),
+      ],
+      buttons: [suggestions.map((s) => ({ label: s, action: 'send' as const, value: s }))],
+    };
+  }
+}
+
+/** A UserError as a chat reply. */
+export function errorReply(err: UserError): Reply {
+  return { blocks: [{ type: 'text', text: `⚠️ ${err.message}` }] };
+}

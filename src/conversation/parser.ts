@@ -1,0 +1,92 @@
+import type { AnyCapability } from '../core/capability.js';
+import type { CapabilityRegistry } from '../core/registry.js';
+import { contentWords, normalize, similarity, wordsMatch } from './text-similarity.js';
+
+/** What the parser made of a message, without running anything. */
+export interface ParsedIntent {
+  /** A capability name, or 'none' when nothing fits well enough. */
+  name: string;
+  input: unknown;
+  /** 0..1 */
+  confidence: number;
+  source: 'builtin' | 'none';
+}
+
+interface Example {
+  capability: AnyCapability;
+  phrase: string;
+  words: string[];
+}
+
+const GREETING = /^(hi+|hello+|hey+|hiya|yo|gm|good (morning|afternoon|evening)|howdy|sup|hola|start|\/start)\b[\s!.]*$/;
+const MIN_CONFIDENCE = 0.6;
+
+/**
+ * The first built-in parser: greetings, "help [capability]", and any capability whose input can be
+ * empty, matched against the registry's example phrasings with typo tolerance. Capabilities that
+ * need slots (tokens, amounts) get their own grammar in the conversation engine.
+ */
+export class IntentParser {
+  readonly #examples: Example[];
+  readonly #registry: CapabilityRegistry;
+
+  constructor(registry: CapabilityRegistry) {
+    this.#registry = registry;
+    this.#examples = registry.list().flatMap((capability) =>
+      capability.examples.map((phrase) => ({ capability, phrase, words: contentWords(phrase) })),
+    );
+  }
+
+  parse(text: string): ParsedIntent {
+    const normalized = normalize(text.replace(/^\//, ''));
+    if (GREETING.test(normalized) || GREETING.test(text.trim().toLowerCase())) {
+      if (this.#registry.has('help')) return { name: 'help', input: {}, confidence: 1, source: 'builtin' };
+    }
+    const helpFor = this.#helpFor(normalized);
+    if (helpFor) return helpFor;
+
+    const message = contentWords(normalized);
+    let best: { example: Example; score: number } | undefined;
+    for (const example of this.#examples) {
+      const score = normalized === normalize(example.phrase) ? 1 : similarity(message, example.words);
+      if (!best || score > best.score) best = { example, score };
+    }
+    if (best && best.score >= MIN_CONFIDENCE && best.example.capability.input.safeParse({}).success) {
+      return { name: best.example.capability.name, input: {}, confidence: round(best.score), source: 'builtin' };
+    }
+    return { name: 'none', input: {}, confidence: round(1 - (best?.score ?? 0)), source: 'none' };
+  }
+
+  /**
+   * Example phrasings closest to a message, for "I didn't get that — try …": the best example of
+   * each capability, so the suggestions show different things Möbius can do.
+   */
+  closestExamples(text: string, count = 3): string[] {
+    const message = contentWords(text);
+    const best = new Map<string, { phrase: string; score: number; order: number }>();
+    this.#examples.forEach((e, order) => {
+      const score = similarity(message, e.words);
+      const current = best.get(e.capability.name);
+      if (!current || score > current.score) best.set(e.capability.name, { phrase: e.phrase, score, order });
+    });
+    return [...best.values()]
+      .sort((a, b) => b.score - a.score || a.order - b.order)
+      .slice(0, count)
+      .map((b) => b.phrase);
+  }
+
+  // "help get_status", "help status", "how do I use status": help about one capability.
+  #helpFor(normalized: string): ParsedIntent | undefined {
+    const match = /^(?:help|explain|how do i use|what is|whats)\s+(?:with\s+|on\s+|about\s+)?([a-z_ ]{2,40})$/.exec(normalized);
+    if (!match || !this.#registry.has('help')) return undefined;
+    const asked = match[1]!.trim().replace(/\s+/g, '_');
+    const named = this.#registry.list().find((c) => c.name === asked || c.name.replace(/^get_/, '') === asked);
+    const fuzzy = named ?? this.#registry.list().find((c) => wordsMatch(c.name.replace(/^get_/, ''), asked));
+    if (!fuzzy) return undefined;
+    return { name: 'help', input: { capability: fuzzy.name }, confidence: named ? 0.95 : 0.8, source: 'builtin' };
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}

@@ -1,0 +1,148 @@
+import os from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { createApp, packageVersion, startServer, type App } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { MobiusError } from './core/errors.js';
+import { tiers, type Tier } from './core/identity.js';
+import { DatabaseOpenError } from './infra/db/database.js';
+import { migrateToLatest } from './infra/db/migrate.js';
+import { ask, createApiKey, parseJsonl } from './platforms/cli/commands.js';
+
+/** Fails with one clear line for problems a person can fix (config, database, input); a stack otherwise. */
+function fail(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof DatabaseOpenError || err instanceof MobiusError) {
+    console.error(err.message);
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+}
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    fail(err);
+  }
+}
+
+/** Runs a one-shot command on a quiet app (warnings only), closing it afterwards. */
+async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const app = await createApp({ ...cfg, LOG_LEVEL: process.env.LOG_LEVEL ? cfg.LOG_LEVEL : 'warn' }, { defaultMetrics: false });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+async function serve(): Promise<void> {
+  const server = await startServer(config());
+  const { log } = server.app;
+  log.info({ url: server.url, mode: server.app.info.mode, version: server.app.info.version }, `Möbius is listening on ${server.url}`);
+  let signals = 0;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.stop().then(
+      () => {
+        log.info('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+function tier(value: string): Tier {
+  if (!(tiers as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${tiers.join(', ')}`);
+  return value as Tier;
+}
+
+const program = new Command('mobius')
+  .description('Möbius — a self-hosted crypto assistant')
+  .version(packageVersion())
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the assistant: web, REST, WebSocket and MCP on MOBIUS_HOST:MOBIUS_PORT')
+  .action(serve);
+
+program
+  .command('ask')
+  .description('ask one question in-process and print the reply')
+  .argument('<text...>', 'what to ask, e.g. "help"')
+  .option('--user <platform:id>', 'who is asking', `cli:${os.userInfo().username || 'local'}`)
+  .option('--json', 'print the full result as JSON', false)
+  .action(async (words: string[], opts: { user: string; json: boolean }) => {
+    await withApp((app) => ask(app.assistant, { text: words.join(' '), user: opts.user, json: opts.json }, process.stdout));
+  });
+
+program
+  .command('parse')
+  .description('parse text into an intent without running anything')
+  .argument('[text...]', 'a phrase (omit with --jsonl)')
+  .option('--jsonl', 'read one text per stdin line, write one JSON per line', false)
+  .action(async (words: string[], opts: { jsonl: boolean }) => {
+    await withApp(async (app) => {
+      if (opts.jsonl) {
+        await parseJsonl(app.assistant, process.stdin, process.stdout);
+        return;
+      }
+      if (words.length === 0) throw new InvalidArgumentError('give a phrase, or --jsonl to read stdin');
+      process.stdout.write(JSON.stringify({ intent: app.assistant.parse(words.join(' ')) }) + '\n');
+    });
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations (also done at every start)')
+  .action(async () => {
+    await withApp(async (app) => {
+      const { applied } = await migrateToLatest(app.database.db);
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+    });
+  });
+
+const apikey = program.command('apikey').description('manage HTTP API keys');
+apikey
+  .command('create')
+  .description('create an API key (printed once)')
+  .addOption(new Option('--tier <tier>', 'free, pro or admin').argParser(tier).makeOptionMandatory())
+  .option('--label <label>', 'a note to recognise it by', '')
+  .option('--json', 'print JSON', false)
+  .action(async (opts: { tier: Tier; label: string; json: boolean }) => {
+    await withApp((app) => createApiKey(app.apiKeys, opts, process.stdout));
+  });
+apikey
+  .command('list')
+  .description('list API keys (never the keys themselves)')
+  .action(async () => {
+    await withApp(async (app) => {
+      for (const k of await app.apiKeys.list()) {
+        console.log(`${k.id}  ${k.tier.padEnd(5)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.label}`);
+      }
+    });
+  });
+apikey
+  .command('revoke')
+  .description('revoke an API key by id')
+  .argument('<id>')
+  .action(async (id: string) => {
+    await withApp(async (app) => {
+      const revoked = await app.apiKeys.revoke(id);
+      console.log(revoked ? `Revoked ${id}.` : `No active key ${id}.`);
+    });
+  });
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,107 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { CapabilityInvoker } from '../../capabilities/invoke.js';
+import type { AppInfo } from '../../capabilities/services.js';
+import { newRequestId } from '../../core/ids.js';
+import type { Principal, UserRef } from '../../core/identity.js';
+import type { CapabilityRegistry } from '../../core/registry.js';
+import { toJson } from '../../core/json.js';
+import type { Assistant } from '../../conversation/assistant.js';
+import type { HealthRegistry } from '../../infra/health.js';
+import type { Metrics } from '../../infra/metrics.js';
+import { runWithRequestContext } from '../../infra/request-context.js';
+import { authenticate, type ApiKeyVerifier, type Caller } from './auth.js';
+import { sendError } from './errors.js';
+import { registerCapabilityRoutes } from './routes/capabilities.js';
+import { registerChatRoutes } from './routes/chat.js';
+import { registerSystemRoutes } from './routes/system.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+export interface HttpDeps {
+  loopbackOnly: boolean;
+  bodyLimit: number;
+  log: Logger;
+  appInfo: AppInfo;
+  assistant: Assistant;
+  invoker: CapabilityInvoker;
+  registry: CapabilityRegistry;
+  identities: { resolve(ref: UserRef): Promise<Principal> };
+  rateLimiter: { consumeUser(userKey: string, tier: Principal['tier']): Promise<void> };
+  apiKeys: ApiKeyVerifier;
+  health: HealthRegistry;
+  metrics: Metrics;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The HTTP front door: REST API, health, metrics, OpenAPI and its docs page.
+ * Later front doors (WebSocket, web chat, MCP over HTTP) register on the same instance.
+ */
+export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit,
+    disableRequestLogging: true,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newRequestId();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  // zod validates at the door (see routes); route JSON Schemas only document. Responses go
+  // through our serializer so bigints in capability data become strings.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => toJson(data));
+
+  const internalErrors = deps.metrics.internalErrors.labels('http');
+  app.setErrorHandler((err, request, reply) => sendError(err, request, reply, () => internalErrors.inc()));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    if (request.url.startsWith('/v1/')) request.caller = await authenticate(request, deps.apiKeys, deps.loopbackOnly);
+  });
+  // Every log line written while handling the request carries its id (AsyncLocalStorage).
+  app.addHook('preHandler', (request, _reply, done) => {
+    runWithRequestContext({ requestId: request.id }, done);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequestDuration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Möbius API',
+        version: deps.appInfo.version,
+        description:
+          'A self-hosted crypto assistant. Every capability is callable directly, or through plain-words chat. ' +
+          'Errors are `{error: {code, message}}`. On a loopback-only server the API key is optional.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'mbx_… key from `mobius apikey create`' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  registerSystemRoutes(app, deps);
+  registerChatRoutes(app, deps);
+  registerCapabilityRoutes(app, deps);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

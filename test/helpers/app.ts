@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { createApp, startServer, type App, type RunningServer } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/infra/log.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** The dialects an app-level test runs against: SQLite always, PostgreSQL when DATABASE_URL is set. */
+export const dialects: Array<{ name: DialectName; skip: string | false }> = [
+  { name: 'sqlite', skip: false },
+  { name: 'postgres', skip: process.env.DATABASE_URL ? false : 'DATABASE_URL not set: PostgreSQL cases skipped' },
+];
+
+/** Log lines an app wrote, parsed, for assertions about what reached the logs. */
+export class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  }
+  get text(): string {
+    return this.lines.join('\n');
+  }
+  records(): Array<Record<string, unknown>> {
+    return this.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }
+}
+
+interface Isolated {
+  config: Config;
+  cleanUp(): Promise<void>;
+}
+
+/** A config on a fresh data directory and (for PostgreSQL) a fresh schema, listening on a free port. */
+async function isolatedConfig(dialect: DialectName, env: Record<string, string> = {}): Promise<Isolated> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mobius-test-'));
+  let schema: string | undefined;
+  const base: Record<string, string> = { MOBIUS_PORT: '0', MOBIUS_DATA_DIR: dir, LOG_LEVEL: 'info', ...env };
+  const url = process.env.DATABASE_URL;
+  if (dialect === 'postgres') {
+    if (!url) throw new Error('DATABASE_URL not set');
+    schema = `app_${process.pid}_${randomBytes(5).toString('hex')}`;
+    await admin(url, `create schema ${schema}`);
+    const u = new URL(url);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    base.DATABASE_URL = u.toString();
+  }
+  return {
+    config: loadConfig(base),
+    async cleanUp() {
+      rmSync(dir, { recursive: true, force: true });
+      if (schema && url) await admin(url, `drop schema if exists ${schema} cascade`);
+    },
+  };
+}
+
+export interface TestServer extends RunningServer {
+  logs: LogCapture;
+  /** Stops the server and removes its data. */
+  dispose(): Promise<void>;
+}
+
+/** The real server on a random loopback port (or the host given in env), on a fresh database. */
+export async function startTestServer(dialect: DialectName, env: Record<string, string> = {}): Promise<TestServer> {
+  const isolated = await isolatedConfig(dialect, env);
+  const logs = new LogCapture();
+  const server = await startServer(isolated.config, { log: createLogger({ level: 'info', destination: logs }), defaultMetrics: false });
+  const url = server.url.replace('0.0.0.0', '127.0.0.1');
+  return {
+    ...server,
+    url,
+    logs,
+    async dispose() {
+      await server.stop();
+      await isolated.cleanUp();
+    },
+  };
+}
+
+export interface TestApp {
+  app: App;
+  logs: LogCapture;
+  dispose(): Promise<void>;
+}
+
+/** The app without front doors, on a fresh database. */
+export async function createTestApp(dialect: DialectName, env: Record<string, string> = {}): Promise<TestApp> {
+  const isolated = await isolatedConfig(dialect, env);
+  const logs = new LogCapture();
+  const app = await createApp(isolated.config, { log: createLogger({ level: 'debug', destination: logs }), defaultMetrics: false });
+  return {
+    app,
+    logs,
+    async dispose() {
+      await app.close();
+      await isolated.cleanUp();
+    },
+  };
+}
+
+async function admin(url: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** JSON request helper: returns status, headers and parsed body (text when not JSON). */
+export async function request(
+  base: string,
+  method: string,
+  urlPath: string,
+  options: { json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers['content-type'] ??= 'application/json';
+  }
+  const res = await fetch(base + urlPath, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
