@@ -6,7 +6,8 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'The request body is too large.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', message: 'Send JSON (Content-Type: application/json).' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', message: 'The body is empty; send a JSON object.' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', message: 'The body is not valid JSON.' },
+  // Also what Fastify answers for JSON with __proto__ or constructor keys (prototype poisoning).
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', message: 'The body is not valid JSON (or holds a forbidden __proto__/constructor key).' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'bad_input', message: 'Content-Length does not match the body.' },
   FST_ERR_BAD_URL: { code: 'bad_input', message: 'The URL is malformed.' },
 };

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CapabilityInvoker } from '../../capabilities/invoke.js';
 import type { AppInfo } from '../../capabilities/services.js';
@@ -49,7 +49,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit,
-    disableRequestLogging: true,
+    // Per-request lines would double the log volume at load; errors and refusals are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -65,6 +66,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   app.setSerializerCompiler(() => (data) => toJson(data));
 
   const internalErrors = deps.metrics.internalErrors.labels('http');
+  // JSON only: a text/plain body is refused with 415 instead of being read as a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply, () => internalErrors.inc()));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
