@@ -31,11 +31,10 @@ const url = (protocols: string[]) =>
 
 export const settings = {
   MOBIUS_HOST: setting(z.string().min(1).default('127.0.0.1'), 'Address the HTTP server listens on. Anything but loopback makes API keys mandatory.', '127.0.0.1'),
-  MOBIUS_PORT: setting(port.default(8080), 'HTTP port (web chat, REST, WebSocket, MCP). 0 picks a free port.', '8080'),
-  MOBIUS_DATA_DIR: setting(z.string().min(1).default('./data'), 'Directory for the SQLite file, the key file and devnet state.', './data'),
+  MOBIUS_PORT: setting(port.default(8080), 'HTTP port of the API, docs, health and metrics. 0 picks a free port.', '8080'),
+  MOBIUS_DATA_DIR: setting(z.string().min(1).default('./data'), 'Directory for local state: the SQLite database `mobius.db`.', './data'),
   MOBIUS_CONFIG: setting(z.string().optional(), 'Path to a JSON file of these same settings; environment variables override it.'),
   DATABASE_URL: setting(url(['postgres:', 'postgresql:']).optional(), 'PostgreSQL connection URL. Unset: SQLite at `$MOBIUS_DATA_DIR/mobius.db`.'),
-  REDIS_URL: setting(url(['redis:', 'rediss:']).optional(), 'Redis URL for the shared cache, rate limits, jobs and events when scaled out (used by later releases; accepted now).'),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.', 'info'),
   MOBIUS_BODY_LIMIT: setting(positiveInt.max(16 * 1024 * 1024).default(256 * 1024), 'Largest accepted HTTP request body, in bytes.', '262144'),
   MOBIUS_MAX_MESSAGE_CHARS: setting(positiveInt.max(100_000).default(4000), 'Longest chat message the assistant accepts, in characters.', '4000'),
