@@ -8,6 +8,9 @@ import type { CapabilityRegistry } from '../core/registry.js';
 import { formatUserRef } from '../core/identity.js';
 import { validateInput } from './validate.js';
 
+/** For calls that cannot be cancelled: one shared signal rather than a controller per call. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /** One request to run a capability, from any front door. `input` is raw: it is validated here. */
 export interface InvokeRequest {
   name: string;
@@ -52,6 +55,8 @@ export interface InvokerDeps {
  */
 export class CapabilityInvoker {
   readonly #deps: InvokerDeps;
+  /** One child logger per capability, made once: creating pino children per call is not free. */
+  readonly #loggers = new Map<string, Logger>();
   readonly #pipeline: (inv: Invocation, last: () => Promise<void>) => Promise<void>;
 
   /** `extra` middleware runs after the built-in steps, just before `run` (e.g. the confirmation flow). */
@@ -78,8 +83,8 @@ export class CapabilityInvoker {
         requestId: request.requestId,
         source: request.source,
         chat: request.chat,
-        log: this.#deps.log.child({ capability: capability.name }),
-        signal: request.signal ?? new AbortController().signal,
+        log: this.#loggerFor(capability.name),
+        signal: request.signal ?? NEVER_ABORTED,
         services: this.#deps.services,
         progress: (update) => request.onProgress?.({ type: 'progress', ...update }),
       },
@@ -89,6 +94,15 @@ export class CapabilityInvoker {
     });
     if (!invocation.result) throw new Error(`capability ${capability.name} produced no result`);
     return invocation.result;
+  }
+
+  #loggerFor(name: string): Logger {
+    let log = this.#loggers.get(name);
+    if (!log) {
+      log = this.#deps.log.child({ capability: name });
+      this.#loggers.set(name, log);
+    }
+    return log;
   }
 
   readonly #measure: InvocationMiddleware = async (inv, next) => {

@@ -18,6 +18,11 @@ interface Example {
   words: string[];
 }
 
+/** An exact phrasing (normalised) that maps straight to a capability with empty input. */
+interface ExactPhrase {
+  capability: AnyCapability;
+}
+
 const GREETING = /^(hi+|hello+|hey+|hiya|yo|gm|good (morning|afternoon|evening)|howdy|sup|hola|start|\/start)\b[\s!.]*$/;
 const MIN_CONFIDENCE = 0.6;
 
@@ -28,6 +33,7 @@ const MIN_CONFIDENCE = 0.6;
  */
 export class IntentParser {
   readonly #examples: Example[];
+  readonly #exact = new Map<string, ExactPhrase>();
   readonly #registry: CapabilityRegistry;
 
   constructor(registry: CapabilityRegistry) {
@@ -35,6 +41,10 @@ export class IntentParser {
     this.#examples = registry.list().flatMap((capability) =>
       capability.examples.map((phrase) => ({ capability, phrase, words: contentWords(phrase) })),
     );
+    for (const e of this.#examples) {
+      const key = normalize(e.phrase);
+      if (!this.#exact.has(key) && takesEmptyInput(e.capability)) this.#exact.set(key, { capability: e.capability });
+    }
   }
 
   parse(text: string): ParsedIntent {
@@ -45,13 +55,16 @@ export class IntentParser {
     const helpFor = this.#helpFor(normalized);
     if (helpFor) return helpFor;
 
+    const exact = this.#exact.get(normalized);
+    if (exact) return { name: exact.capability.name, input: {}, confidence: 1, source: 'builtin' };
+
     const message = contentWords(normalized);
     let best: { example: Example; score: number } | undefined;
     for (const example of this.#examples) {
-      const score = normalized === normalize(example.phrase) ? 1 : similarity(message, example.words);
+      const score = similarity(message, example.words);
       if (!best || score > best.score) best = { example, score };
     }
-    if (best && best.score >= MIN_CONFIDENCE && best.example.capability.input.safeParse({}).success) {
+    if (best && best.score >= MIN_CONFIDENCE && takesEmptyInput(best.example.capability)) {
       return { name: best.example.capability.name, input: {}, confidence: round(best.score), source: 'builtin' };
     }
     return { name: 'none', input: {}, confidence: round(1 - (best?.score ?? 0)), source: 'none' };
@@ -85,6 +98,10 @@ export class IntentParser {
     if (!fuzzy) return undefined;
     return { name: 'help', input: { capability: fuzzy.name }, confidence: named ? 0.95 : 0.8, source: 'builtin' };
   }
+}
+
+function takesEmptyInput(capability: AnyCapability): boolean {
+  return capability.input.safeParse({}).success;
 }
 
 function round(n: number): number {

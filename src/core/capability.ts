@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Principal } from './identity.js';
 import type { ProgressBlock, Reply } from './reply.js';
 

@@ -6,7 +6,13 @@ export function newId(prefix?: string): string {
   return prefix ? `${prefix}_${id.replaceAll('-', '')}` : id;
 }
 
-/** A short id for requests and messages: unique enough within logs, short enough to read. */
+// Request ids are minted on every request: a random per-process prefix plus a counter is unique
+// across instances and restarts without asking the CSPRNG each time.
+const processPrefix = randomBytes(5).toString('hex');
+let requestCounter = 0;
+
+/** A short id for requests and messages, unique across processes: `3f9a1c07b2-1k`. */
 export function newRequestId(): string {
-  return randomBytes(8).toString('hex');
+  requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${processPrefix}-${requestCounter.toString(36)}`;
 }

@@ -4,31 +4,17 @@ import { currentRequestContext } from './request-context.js';
 export type Logger = PinoLogger;
 
 /**
- * Paths pino blanks before a line is written. Keys are matched at the top level and one or two
- * levels down, which is where our objects carry them (`{ input: { privateKey } }`,
- * `{ req: { headers: { authorization } } }`).
+ * Secret-looking key names, compared lower-cased with `_` and `-` removed: whole names, or a few
+ * suffixes. Matching "token" anywhere would also hide `tokenIn` or `fromToken`, which logs and the
+ * audit of a swap need.
  */
-const SECRET_KEYS = [
-  'privateKey',
-  'private_key',
-  'mnemonic',
-  'seed',
-  'seedPhrase',
-  'password',
-  'passphrase',
-  'secret',
-  'token',
-  'apiKey',
-  'api_key',
-  'authorization',
-  'cookie',
-  'keystore',
-  'encryptionKey',
-  'ENCRYPTION_KEY',
-  'TELEGRAM_BOT_TOKEN',
-  'DISCORD_TOKEN',
-];
-export const redactPaths = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+const SECRET_KEY =
+  /^(?:.*(?:privatekey|mnemonic|password|passphrase|secret|apikey|authorization|keystore|encryptionkey)|seed|seedphrase|token|.*(?:access|refresh|auth|bot|bearer|session)token|cookie)$/;
+
+/** True for a property name that holds a secret (`privateKey`, `api_key`, `authorization` …). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key.toLowerCase().replace(/[_-]/g, ''));
+}
 
 /** 64 hex digits (a raw private key) or a 12–24 word phrase of lowercase words (a mnemonic). */
 const PRIVATE_KEY_TEXT = /\b(0x)?[0-9a-fA-F]{64}\b/g;
@@ -52,6 +38,26 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+const MAX_DEPTH = 8;
+
+/**
+ * A copy of a logged object with secret-named keys blanked and secret-looking strings masked.
+ * Plain objects and arrays are copied; other instances (errors, dates, buffers) pass through to
+ * their serializers untouched, and the caller's object is never changed.
+ */
+export function redactObject(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => redactObject(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = isSecretKey(key) && v !== undefined && v !== null ? '[REDACTED]' : redactObject(v, depth + 1);
+  }
+  return out;
+}
+
 /** pino's error serializer, with secrets masked in the message and stack (the error itself is left alone). */
 function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
@@ -67,7 +73,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     {
       level: options.level ?? 'info',
       base: { service: 'mobius' },
-      redact: { paths: redactPaths, censor: '[REDACTED]' },
       mixin() {
         const context = currentRequestContext();
         if (!context) return {};
@@ -76,12 +81,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       hooks: {
         logMethod(args, method) {
           // Scrub string arguments (the message and any format args) before pino sees them.
-          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a));
+          const scrubbed: unknown[] = args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a));
+          // `log.error(err)` and `log.error({ err })` have no message of their own, so pino copies
+          // the error's raw message into `msg`; give it the scrubbed one instead.
+          const first = scrubbed[0] as { err?: unknown; msg?: unknown } | null | undefined;
+          const err = first instanceof Error ? first : typeof first === 'object' && first?.msg === undefined ? first?.err : undefined;
+          if (scrubbed.length === 1 && err instanceof Error) scrubbed.push(scrubSecrets(err.message));
           method.apply(this, scrubbed as Parameters<typeof method>);
         },
       },
       formatters: {
         level: (label) => ({ level: label }),
+        // A walk with a key test per property, instead of pino's path-based redaction: it reaches
+        // any depth, and creating a child logger (one per request) stays cheap.
+        log: (object) => redactObject(object) as Record<string, unknown>,
+        bindings: (bindings) => redactObject(bindings) as Record<string, unknown>,
       },
       serializers: { err: serializeError, error: serializeError },
     },

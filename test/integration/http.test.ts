@@ -40,7 +40,7 @@ for (const dialect of dialects) {
       assert.deepEqual(res.body.intent, { name: 'help', input: {}, source: 'builtin', confidence: 1 });
       const text = JSON.stringify(res.body.replies);
       for (const c of server.app.registry.list()) assert.match(text, new RegExp(c.summary.slice(0, 20)));
-      assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f]{16}$/);
+      assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f]{10}-[0-9a-z]+$/);
     });
 
     it('chats: a greeting gets the help menu and a typo still finds status', async () => {
