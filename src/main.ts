@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createApp, packageVersion, startServer, type App } from './app.js';
+import { createApp, packageVersion, startServer, type App, type CreateAppOptions } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { MobiusError } from './core/errors.js';
 import { tiers, type Tier } from './core/identity.js';
@@ -27,9 +27,9 @@ function config(): Config {
 }
 
 /** Runs a one-shot command on a quiet app (warnings only), closing it afterwards. */
-async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+async function withApp<T>(fn: (app: App) => Promise<T>, options: CreateAppOptions = {}): Promise<T> {
   const cfg = config();
-  const app = await createApp({ ...cfg, LOG_LEVEL: process.env.LOG_LEVEL ? cfg.LOG_LEVEL : 'warn' }, { defaultMetrics: false });
+  const app = await createApp({ ...cfg, LOG_LEVEL: process.env.LOG_LEVEL ? cfg.LOG_LEVEL : 'warn' }, { defaultMetrics: false, ...options });
   try {
     return await fn(app);
   } finally {
@@ -63,6 +63,16 @@ async function serve(): Promise<void> {
   process.on('SIGINT', shutdown);
 }
 
+/** The OS user as a CLI identity; 'local' when there is none (containers run with bare uids). */
+function localUserName(): string {
+  try {
+    const name = os.userInfo().username.replace(/[^A-Za-z0-9_.@-]/g, '_');
+    return name || 'local';
+  } catch {
+    return 'local';
+  }
+}
+
 function tier(value: string): Tier {
   if (!(tiers as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${tiers.join(', ')}`);
   return value as Tier;
@@ -82,7 +92,7 @@ program
   .command('ask')
   .description('ask one question in-process and print the reply')
   .argument('<text...>', 'what to ask, e.g. "help"')
-  .option('--user <platform:id>', 'who is asking', `cli:${os.userInfo().username || 'local'}`)
+  .option('--user <platform:id>', 'who is asking', `cli:${localUserName()}`)
   .option('--json', 'print the full result as JSON', false)
   .action(async (words: string[], opts: { user: string; json: boolean }) => {
     await withApp((app) => ask(app.assistant, { text: words.join(' '), user: opts.user, json: opts.json }, process.stdout));
@@ -108,10 +118,14 @@ program
   .command('migrate')
   .description('apply database migrations (also done at every start)')
   .action(async () => {
-    await withApp(async (app) => {
-      const { applied } = await migrateToLatest(app.database.db);
-      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
-    });
+    // The app must not migrate at start here, or this would always report "up to date".
+    await withApp(
+      async (app) => {
+        const { applied } = await migrateToLatest(app.database.db);
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+      },
+      { migrate: false },
+    );
   });
 
 const apikey = program.command('apikey').description('manage HTTP API keys');

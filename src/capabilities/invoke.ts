@@ -51,7 +51,8 @@ export interface InvokerDeps {
 
 /**
  * Runs capabilities through one pipeline for every front door (chat, HTTP, MCP, LLM tools):
- * metrics → rate limit → validation → write guard → audit → run.
+ * metrics → rate limit → validation → audit (writes) → write guard → run. The audit sits outside the
+ * guard so a refused write — an LLM or API call trying to act alone — is on the record too.
  */
 export class CapabilityInvoker {
   readonly #deps: InvokerDeps;
@@ -67,8 +68,8 @@ export class CapabilityInvoker {
       this.#rateLimit,
       this.#validate,
       ...extra,
-      this.#guardWrites,
       this.#audit,
+      this.#guardWrites,
     ]);
   }
 
@@ -144,10 +145,13 @@ export class CapabilityInvoker {
   readonly #audit: InvocationMiddleware = async (inv, next) => {
     if (inv.capability.effect !== 'write') return next();
     const actor = formatUserRef(inv.request.principal.ref);
-    let outcome: 'ok' | 'failed' = 'failed';
+    let outcome: 'ok' | 'failed' | 'refused' = 'failed';
     try {
       await next();
       outcome = 'ok';
+    } catch (err) {
+      if (err instanceof UserError && err.code === 'forbidden') outcome = 'refused';
+      throw err;
     } finally {
       await this.#deps.audit.append({
         actor,

@@ -89,8 +89,9 @@ export class IntentParser {
   }
 
   // "help get_status", "help status", "how do I use status": help about one capability.
+  // ("what is status" is a question for get_status itself, not for help.)
   #helpFor(normalized: string): ParsedIntent | undefined {
-    const match = /^(?:help|explain|how do i use|what is|whats)\s+(?:with\s+|on\s+|about\s+)?([a-z_ ]{2,40})$/.exec(normalized);
+    const match = /^(?:help|explain|how do i use)\s+(?:with\s+|on\s+|about\s+)?([a-z_ ]{2,40})$/.exec(normalized);
     if (!match || !this.#registry.has('help')) return undefined;
     const asked = match[1]!.trim().replace(/\s+/g, '_');
     const named = this.#registry.list().find((c) => c.name === asked || c.name.replace(/^get_/, '') === asked);

@@ -80,5 +80,5 @@ export function defineCapability<I extends z.ZodType, D>(definition: Capability<
   if (definition.cost !== undefined && !(Number.isInteger(definition.cost) && definition.cost >= 1)) {
     throw new TypeError(`capability ${definition.name}: cost must be a positive integer`);
   }
-  return Object.freeze({ ...definition, examples: [...definition.examples] });
+  return Object.freeze({ ...definition, examples: Object.freeze([...definition.examples]) as string[] });
 }

@@ -15,7 +15,7 @@ export interface CapabilityDescriptor {
 /** The set of capabilities this instance offers. Built once in app.ts; read-only afterwards. */
 export class CapabilityRegistry {
   readonly #byName = new Map<string, AnyCapability>();
-  readonly #descriptors: CapabilityDescriptor[];
+  readonly #descriptors: readonly CapabilityDescriptor[];
 
   constructor(capabilities: readonly AnyCapability[]) {
     for (const capability of capabilities) {
@@ -25,13 +25,18 @@ export class CapabilityRegistry {
       this.#byName.set(capability.name, capability);
     }
     // Generated once: schema conversion is not free and the set never changes after boot.
-    this.#descriptors = [...this.#byName.values()].map((c) => ({
-      name: c.name,
-      summary: c.summary,
-      effect: c.effect,
-      examples: c.examples,
-      inputSchema: z.toJSONSchema(c.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
-    }));
+    // Frozen: the same objects go to every caller, and none may change them for the others.
+    this.#descriptors = Object.freeze(
+      [...this.#byName.values()].map((c) =>
+        Object.freeze({
+          name: c.name,
+          summary: c.summary,
+          effect: c.effect,
+          examples: Object.freeze([...c.examples]) as string[],
+          inputSchema: z.toJSONSchema(c.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+        }),
+      ),
+    ) as CapabilityDescriptor[];
   }
 
   has(name: string): boolean {
@@ -53,7 +58,7 @@ export class CapabilityRegistry {
     return [...this.#byName.values()];
   }
 
-  describe(): CapabilityDescriptor[] {
+  describe(): readonly CapabilityDescriptor[] {
     return this.#descriptors;
   }
 }

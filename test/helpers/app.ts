@@ -39,24 +39,37 @@ interface Isolated {
 /** A config on a fresh data directory and (for PostgreSQL) a fresh schema, listening on a free port. */
 async function isolatedConfig(dialect: DialectName, env: Record<string, string> = {}): Promise<Isolated> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mobius-test-'));
-  let schema: string | undefined;
+  let schema: PostgresSchema | undefined;
   const base: Record<string, string> = { MOBIUS_PORT: '0', MOBIUS_DATA_DIR: dir, LOG_LEVEL: 'info', ...env };
   const url = process.env.DATABASE_URL;
   if (dialect === 'postgres') {
     if (!url) throw new Error('DATABASE_URL not set');
-    schema = `app_${process.pid}_${randomBytes(5).toString('hex')}`;
-    await admin(url, `create schema ${schema}`);
-    const u = new URL(url);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    base.DATABASE_URL = u.toString();
+    schema = await createPostgresSchema(url);
+    base.DATABASE_URL = schema.url;
   }
   return {
     config: loadConfig(base),
     async cleanUp() {
       rmSync(dir, { recursive: true, force: true });
-      if (schema && url) await admin(url, `drop schema if exists ${schema} cascade`);
+      await schema?.drop();
     },
   };
+}
+
+export interface PostgresSchema {
+  name: string;
+  /** The database URL with this schema first on the search path: what DATABASE_URL should be. */
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, empty schema in the database at `baseUrl`, for an app (or a CLI process) of its own. */
+export async function createPostgresSchema(baseUrl: string): Promise<PostgresSchema> {
+  const name = `app_${process.pid}_${randomBytes(5).toString('hex')}`;
+  await admin(baseUrl, `create schema ${name}`);
+  const u = new URL(baseUrl);
+  u.searchParams.set('options', `-c search_path=${name}`);
+  return { name, url: u.toString(), drop: () => admin(baseUrl, `drop schema if exists ${name} cascade`) };
 }
 
 export interface TestServer extends RunningServer {
