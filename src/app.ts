@@ -181,7 +181,11 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), config.MOBIUS_SHUTDOWN_TIMEOUT_MS);
       });
+      // close() drops connections idle at that moment; a keep-alive connection whose request
+      // finishes later would hold the server open until the deadline, so keep sweeping.
+      const sweeper = setInterval(() => http.server.closeIdleConnections(), 50);
       const outcome = await Promise.race([http.close().then(() => 'closed' as const), deadline]);
+      clearInterval(sweeper);
       clearTimeout(timer);
       if (outcome === 'timeout') {
         app.log.warn({ timeoutMs: config.MOBIUS_SHUTDOWN_TIMEOUT_MS }, 'in-flight requests did not finish in time; closing connections');
