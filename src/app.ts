@@ -84,7 +84,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     };
     const identities = new IdentityStore(database.db);
     const preferences = new PreferenceStore(database.db);
-    const apiKeys = new ApiKeyStore(database.db);
+    const apiKeys = new ApiKeyStore(database.db, { onError: (err) => log.warn({ err }, 'could not record API key use') });
     const audit = new AuditLog(database.db, database.dialect);
     const rateLimiter = createRateLimiter({
       tiers: { free: config.MOBIUS_RATE_LIMIT_FREE, pro: config.MOBIUS_RATE_LIMIT_PRO, admin: config.MOBIUS_RATE_LIMIT_ADMIN },
@@ -126,7 +126,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       apiKeys,
       audit,
       rateLimiter,
-      close: () => (closed ??= database.close()),
+      close: () =>
+        (closed ??= (async () => {
+          await apiKeys.flush(); // pending last_used_at writes, before the database goes
+          await database.close();
+        })()),
     };
   } catch (err) {
     await database.close();

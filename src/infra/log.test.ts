@@ -55,6 +55,14 @@ describe('createLogger', () => {
     assert.ok(!text.includes(PRIVATE_KEY) && !text.includes(MNEMONIC) && !text.includes('mbx_key_'), text);
   });
 
+  it('keeps public hashes under hash-named keys but still masks the same digits elsewhere', () => {
+    const { log, out } = capture();
+    log.info({ txHash: `0x${PRIVATE_KEY}`, receipt: { blockHash: PRIVATE_KEY }, note: PRIVATE_KEY }, 'sent');
+    assert.equal(out.last.txHash, `0x${PRIVATE_KEY}`);
+    assert.equal(out.last.receipt.blockHash, PRIVATE_KEY);
+    assert.equal(out.last.note, '[REDACTED]');
+  });
+
   it('masks a private key and a mnemonic inside the message text and its format arguments', () => {
     const { log, out } = capture();
     log.warn(`imported key 0x${PRIVATE_KEY} for alice`);

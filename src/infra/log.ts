@@ -16,6 +16,14 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key.toLowerCase().replace(/[_-]/g, ''));
 }
 
+/**
+ * Keys that name public 32-byte hashes (`txHash`, `blockHash`, `prev_hash`): their values look
+ * exactly like private keys, so text scrubbing would blank them; under these names they are kept.
+ */
+export function isPublicHashKey(key: string): boolean {
+  return /hash$/i.test(key);
+}
+
 /** 64 hex digits (a raw private key) or a 12–24 word phrase of lowercase words (a mnemonic). */
 const PRIVATE_KEY_TEXT = /\b(0x)?[0-9a-fA-F]{64}\b/g;
 const MNEMONIC_TEXT = /\b(?:[a-z]{3,8}\s+){11,23}[a-z]{3,8}\b/g;
@@ -53,7 +61,9 @@ export function redactObject(value: unknown, depth = 0): unknown {
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = isSecretKey(key) && v !== undefined && v !== null ? '[REDACTED]' : redactObject(v, depth + 1);
+    if (isSecretKey(key) && v !== undefined && v !== null) out[key] = '[REDACTED]';
+    else if (isPublicHashKey(key) && typeof v === 'string') out[key] = v;
+    else out[key] = redactObject(v, depth + 1);
   }
   return out;
 }

@@ -1,0 +1,90 @@
+import type { GeneratedAlways, Insertable, Selectable } from 'kysely';
+import type { Platform, Tier } from '../../core/identity.js';
+
+/**
+ * The typed shape of the database, shared by SQLite and PostgreSQL. Column types are what a query
+ * returns on *both* drivers, so a few portable conventions hold everywhere:
+ *
+ * - timestamps are ISO-8601 UTC text (`2025-01-02T03:04:05.678Z`): identical in both dialects and
+ *   they sort correctly as text;
+ * - JSON is stored as text (SQLite has no JSON type, and one representation keeps rows identical);
+ * - amounts (in later tables) are decimal strings of base units, never floats.
+ *
+ * Later issues add tables here together with a new migration.
+ */
+export interface Database {
+  users: UsersTable;
+  identities: IdentitiesTable;
+  preferences: PreferencesTable;
+  api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
+}
+
+/** ISO-8601 UTC text, from `Date.prototype.toISOString()`. */
+export type Timestamp = string;
+
+/** A JSON document serialised as text. */
+export type JsonText = string;
+
+/**
+ * A 64-bit integer column. better-sqlite3 returns it as a number, but pg returns int8 as a string
+ * (a JS number cannot hold every int8), so the type admits both; read it with `int8ToNumber`.
+ */
+export type Int8 = number | string;
+
+/** Converts an `Int8` column to a number, refusing values a number cannot hold exactly. */
+export function int8ToNumber(value: Int8 | bigint): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${String(value)} is not a safe integer`);
+  return n;
+}
+
+export interface UsersTable {
+  id: string;
+  tier: Tier;
+  created_at: Timestamp;
+}
+
+/** One person as one platform knows them; (platform, platform_user_id) is the primary key. */
+export interface IdentitiesTable {
+  platform: Platform;
+  platform_user_id: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
+export interface PreferencesTable {
+  user_id: string;
+  key: string;
+  value: JsonText;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  /** Hex sha256 of the key's secret part; the plaintext is never stored. */
+  hash: string;
+  tier: Tier;
+  label: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  /** Assigned by the database (identity / autoincrement); never written by the application. */
+  seq: GeneratedAlways<Int8>;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  subject: string | null;
+  data: JsonText;
+  prev_hash: string;
+  hash: string;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type IdentityRow = Selectable<IdentitiesTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
+export type NewAuditLogRow = Insertable<AuditLogTable>;
