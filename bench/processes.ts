@@ -37,6 +37,13 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
+/** User + system CPU time a process has used, in seconds (from /proc). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of the full line: 12 and 13 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface MobiusProcess {
   child: ChildProcess;
   url: string;
@@ -49,7 +56,8 @@ export async function startMobius(env: Record<string, string> = {}): Promise<Mob
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mobius-bench-'));
   const port = await freePort();
   const startedAt = performance.now();
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'mobius'), 'serve'], {
+  // Exactly what `npm start` runs: the executable, so its shebang's Node flags apply.
+  const child = spawn(path.join(root, 'bin', 'mobius'), ['serve'], {
     cwd: root,
     env: { ...process.env, MOBIUS_PORT: String(port), MOBIUS_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -73,7 +81,7 @@ export function mobiusCli(args: string[], dataDir: string, env: Record<string, s
   return out.stdout;
 }
 
-export async function startHelloFastify(): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startHelloFastify(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(root, 'bench', 'servers', 'hello-fastify.mjs')], {
     cwd: root,
@@ -84,7 +92,7 @@ export async function startHelloFastify(): Promise<{ url: string; stop(): Promis
     child.stdout!.once('data', () => resolve());
     child.once('exit', (code) => reject(new Error(`hello server exited ${code}`)));
   });
-  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 function stopChild(child: ChildProcess, after?: () => void): Promise<void> {

@@ -122,28 +122,30 @@ export class CapabilityInvoker {
     }
   };
 
-  readonly #rateLimit: InvocationMiddleware = async (inv, next) => {
+  readonly #rateLimit: InvocationMiddleware = (inv, next) => {
     const { principal } = inv.request;
-    await this.#deps.rateLimiter.consumeCapability(principal.userId, principal.tier, inv.capability.name, inv.capability.cost ?? 1);
-    await next();
+    return this.#deps.rateLimiter
+      .consumeCapability(principal.userId, principal.tier, inv.capability.name, inv.capability.cost ?? 1)
+      .then(next);
   };
 
-  readonly #validate: InvocationMiddleware = async (inv, next) => {
+  readonly #validate: InvocationMiddleware = (inv, next) => {
     inv.input = validateInput(inv.capability.input, inv.request.input);
-    await next();
+    return next();
   };
 
   // A write reaches `run` only through the confirmation flow. Until a front door offers that
   // flow for a capability, refusing is the safe answer: an LLM or an API call can never act alone.
-  readonly #guardWrites: InvocationMiddleware = async (inv, next) => {
+  readonly #guardWrites: InvocationMiddleware = (inv, next) => {
     if (inv.capability.effect === 'write' && !inv.request.confirmed) {
       throw new UserError('forbidden', `${inv.capability.name} changes something, so it needs your confirmation first.`);
     }
-    await next();
+    return next();
   };
 
-  readonly #audit: InvocationMiddleware = async (inv, next) => {
-    if (inv.capability.effect !== 'write') return next();
+  readonly #audit: InvocationMiddleware = (inv, next) => (inv.capability.effect === 'write' ? this.#auditWrite(inv, next) : next());
+
+  async #auditWrite(inv: Invocation, next: () => Promise<void>): Promise<void> {
     const actor = formatUserRef(inv.request.principal.ref);
     let outcome: 'ok' | 'failed' | 'refused' = 'failed';
     try {
@@ -160,5 +162,5 @@ export class CapabilityInvoker {
         data: { source: inv.request.source, requestId: inv.request.requestId, outcome, input: inv.input },
       });
     }
-  };
+  }
 }

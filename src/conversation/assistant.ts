@@ -5,7 +5,7 @@ import { newRequestId } from '../core/ids.js';
 import { formatUserRef, type IncomingMessage, type Principal, type UserRef } from '../core/identity.js';
 import { compose, type Middleware } from '../core/middleware.js';
 import type { ProgressBlock, Reply } from '../core/reply.js';
-import { runWithRequestContext } from '../infra/request-context.js';
+import { currentRequestContext, runWithRequestContext } from '../infra/request-context.js';
 import type { CapabilityInvoker } from '../capabilities/invoke.js';
 import type { IntentParser, ParsedIntent } from './parser.js';
 
@@ -70,11 +70,20 @@ export class Assistant {
       signal: options.signal,
       onProgress: options.onProgress,
     };
-    return runWithRequestContext({ requestId: ctx.requestId, user: formatUserRef(message.user) }, async () => {
+    const user = formatUserRef(message.user);
+    const run = async () => {
       await this.#pipeline(ctx, () => this.#route(ctx));
       if (!ctx.result) throw new Error('the message pipeline produced no result');
       return ctx.result;
-    });
+    };
+    // A front door that already opened a context for this request (HTTP does) gets the user added
+    // to it; otherwise (CLI, tests, bots) the assistant opens one.
+    const current = currentRequestContext();
+    if (current?.requestId === ctx.requestId) {
+      current.user = user;
+      return run();
+    }
+    return runWithRequestContext({ requestId: ctx.requestId, user }, run);
   }
 
   /** Parses without running anything (`POST /v1/parse`, `mobius parse`). */
@@ -90,7 +99,7 @@ export class Assistant {
     }
   };
 
-  readonly #checkInput: MessageMiddleware = async (ctx, next) => {
+  readonly #checkInput: MessageMiddleware = (ctx, next) => {
     const { text } = ctx.message;
     if (typeof text !== 'string' || text.trim() === '') {
       throw new UserError('bad_input', 'Say something — the message is empty.');
@@ -102,20 +111,19 @@ export class Assistant {
     if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(text)) {
       throw new UserError('bad_input', 'That message contains control characters I cannot read.');
     }
-    await next();
+    return next();
   };
 
-  readonly #identify: MessageMiddleware = async (ctx, next) => {
-    const principal = await this.#deps.identities.resolve(ctx.message.user);
-    // A front door may grant a tier (an API key's); chat users keep the tier stored for them.
-    ctx.principal = ctx.message.tier ? { ...principal, tier: ctx.message.tier } : principal;
-    await next();
-  };
+  readonly #identify: MessageMiddleware = (ctx, next) =>
+    this.#deps.identities.resolve(ctx.message.user).then((principal) => {
+      // A front door may grant a tier (an API key's); chat users keep the tier stored for them.
+      ctx.principal = ctx.message.tier ? { ...principal, tier: ctx.message.tier } : principal;
+      return next();
+    });
 
-  readonly #rateLimit: MessageMiddleware = async (ctx, next) => {
+  readonly #rateLimit: MessageMiddleware = (ctx, next) => {
     const principal = ctx.principal!;
-    await this.#deps.rateLimiter.consumeUser(principal.userId, principal.tier);
-    await next();
+    return this.#deps.rateLimiter.consumeUser(principal.userId, principal.tier).then(next);
   };
 
   async #route(ctx: MessageContext): Promise<void> {

@@ -49,7 +49,7 @@ export class IntentParser {
 
   parse(text: string): ParsedIntent {
     const normalized = normalize(text.replace(/^\//, ''));
-    if (GREETING.test(normalized) || GREETING.test(text.trim().toLowerCase())) {
+    if (GREETING.test(normalized)) {
       if (this.#registry.has('help')) return { name: 'help', input: {}, confidence: 1, source: 'builtin' };
     }
     const helpFor = this.#helpFor(normalized);

@@ -5,6 +5,8 @@
 
 /** Lower-case, accents and emoji removed, punctuation to spaces, single spaces. */
 export function normalize(text: string): string {
+  // Most messages are already plain: skip the Unicode work for them (this runs on every message).
+  if (/^[a-z0-9 ]*$/.test(text) && !text.includes('  ') && text.trim() === text) return text;
   return text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -12,7 +12,6 @@ import {
   type DatabaseConnection,
   type SqliteDialectConfig,
 } from 'kysely';
-import pg from 'pg';
 import type { HealthCheck } from '../health.js';
 import type { Logger } from '../log.js';
 import type { Database } from './schema.js';
@@ -119,6 +118,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   if (options.searchPath !== undefined && !SCHEMA_NAME.test(options.searchPath)) {
     throw new DatabaseOpenError(`Cannot use PostgreSQL schema "${options.searchPath}": a schema name is letters, digits and _`);
   }
+  // Loaded only in PostgreSQL mode: the embedded default should not pay for the driver.
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
