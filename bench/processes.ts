@@ -56,8 +56,8 @@ export async function startMobius(env: Record<string, string> = {}): Promise<Mob
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mobius-bench-'));
   const port = await freePort();
   const startedAt = performance.now();
-  // Exactly what `npm start` runs: the executable, so its shebang's Node flags apply.
-  const child = spawn(path.join(root, 'bin', 'mobius'), ['serve'], {
+  // What `npm start` runs.
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'mobius'), 'serve'], {
     cwd: root,
     env: { ...process.env, MOBIUS_PORT: String(port), MOBIUS_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
