@@ -7,7 +7,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'mobius_' });
+  if (options.defaultMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'mobius_' });
+    // prom-client names three gauges `…_total`, which Prometheus reserves for counters (promtool
+    // rejects them). The per-type gauges beside them (`mobius_nodejs_active_handles{type}` …)
+    // carry the same numbers, so the misnamed ones go.
+    for (const name of ['active_handles', 'active_requests', 'active_resources']) {
+      registry.removeSingleMetric(`mobius_nodejs_${name}_total`);
+    }
+  }
   const registers = [registry];
 
   return {

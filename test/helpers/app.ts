@@ -82,7 +82,8 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(dialect: DialectName, env: Record<string, string> = {}): Promise<TestServer> {
   const isolated = await isolatedConfig(dialect, env);
   const logs = new LogCapture();
-  const server = await startServer(isolated.config, { log: createLogger({ level: 'info', destination: logs }), defaultMetrics: false });
+  // Default process metrics on, as in production: /metrics must pass promtool with them.
+  const server = await startServer(isolated.config, { log: createLogger({ level: 'info', destination: logs }) });
   const url = server.url.replace('0.0.0.0', '127.0.0.1');
   return {
     ...server,
