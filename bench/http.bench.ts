@@ -7,7 +7,7 @@
 // next to the server CPU time per request, which depends less on what autocannon gets.
 import autocannon from 'autocannon';
 import type { Bench } from './lib.js';
-import { round } from './lib.js';
+import { median, round } from './lib.js';
 import { cpuSeconds, mobiusCli, startHelloFastify, startMobius, waitFor } from './processes.js';
 
 const CONNECTIONS = 32;
@@ -40,11 +40,6 @@ async function round1(url: string, pid: number, headers: Record<string, string>,
     failures: r.non2xx + r.errors + r.timeouts,
     cpuMicrosPerRequest: (cpu * 1e6) / Math.max(1, r.requests.total),
   };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 const bench: Bench = {

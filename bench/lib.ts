@@ -53,3 +53,9 @@ export function opsPerSecond(fn: () => void, ms = 500): number {
   }
   return (ops / (now - start)) * 1000;
 }
+
+/** The middle value (the upper middle for an even count). */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}

@@ -1,16 +1,11 @@
 // Start-up to ready and idle memory of `bin/mobius serve` (the compiled build, no devnet), from a
 // fresh data directory (so migrations run). Node's own RSS (an empty script) is the reference.
 import type { Bench } from './lib.js';
-import { round } from './lib.js';
+import { median, round } from './lib.js';
 import { rssMiB, startMobius, waitFor } from './processes.js';
 
 const RUNS = 3;
 const IDLE_S = 30;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 const bench: Bench = {
   name: 'startup',

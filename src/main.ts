@@ -73,6 +73,11 @@ function localUserName(): string {
   }
 }
 
+/** Who ran an operator command, for the audit log. */
+function operator(): string {
+  return `cli:${localUserName()}`;
+}
+
 function tier(value: string): Tier {
   if (!(tiers as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${tiers.join(', ')}`);
   return value as Tier;
@@ -136,7 +141,10 @@ apikey
   .option('--label <label>', 'a note to recognise it by', '')
   .option('--json', 'print JSON', false)
   .action(async (opts: { tier: Tier; label: string; json: boolean }) => {
-    await withApp((app) => createApiKey(app.apiKeys, opts, process.stdout));
+    await withApp(async (app) => {
+      const created = await createApiKey(app.apiKeys, opts, process.stdout);
+      await app.audit.append({ actor: operator(), action: 'apikey.created', subject: created.id, data: { tier: created.tier, label: created.label } });
+    });
   });
 apikey
   .command('list')
@@ -155,6 +163,7 @@ apikey
   .action(async (id: string) => {
     await withApp(async (app) => {
       const revoked = await app.apiKeys.revoke(id);
+      if (revoked) await app.audit.append({ actor: operator(), action: 'apikey.revoked', subject: id });
       console.log(revoked ? `Revoked ${id}.` : `No active key ${id}.`);
     });
   });

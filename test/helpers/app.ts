@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import pg from 'pg';
 import { createApp, startServer, type App, type RunningServer } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/infra/log.js';
+import { admin } from './databases.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -115,16 +115,6 @@ export async function createTestApp(dialect: DialectName, env: Record<string, st
       await isolated.cleanUp();
     },
   };
-}
-
-async function admin(url: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
 }
 
 /** JSON request helper: returns status, headers and parsed body (text when not JSON). */

@@ -84,7 +84,8 @@ function throwaway(handle: DatabaseHandle, openOptions: OpenDatabaseOptions, cle
   };
 }
 
-async function admin(url: string, statement: string): Promise<void> {
+/** Runs one statement on its own connection (create/drop a test schema). */
+export async function admin(url: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -197,6 +197,10 @@ describe('bin/mobius', { concurrency: 2 }, () => {
       assert.equal(stored[0]!.id, key.id);
       assert.notEqual(stored[0]!.revoked_at, null);
       assert.ok(!JSON.stringify(stored).includes(secret), 'the key is stored in plain text');
+      // Both operator actions are on the audit record, without the key.
+      const audit = db.prepare('select action, subject, data from audit_log order by seq').all() as Array<Record<string, string>>;
+      assert.deepEqual(audit.map((a) => [a.action, a.subject]), [['apikey.created', key.id], ['apikey.revoked', key.id]]);
+      assert.ok(!JSON.stringify(audit).includes(secret), 'the key reached the audit log');
     } finally {
       db.close();
     }

@@ -44,15 +44,17 @@ export async function createApiKey(
   store: { create(input: { tier: Tier; label: string }): Promise<{ id: string; key: string; tier: Tier; label: string }> },
   args: { tier: Tier; label: string; json: boolean },
   out: Writable,
-): Promise<void> {
+): Promise<{ id: string; tier: Tier; label: string }> {
   const created = await store.create({ tier: args.tier, label: args.label });
+  const { key: _shownOnce, ...info } = created;
   if (args.json) {
     out.write(JSON.stringify(created) + '\n');
-    return;
+    return info;
   }
   out.write(
     `Created ${created.tier} API key ${created.id}${created.label ? ` (${created.label})` : ''}.\n` +
       `Key (shown once — store it now):\n${created.key}\n` +
       `Use it as: Authorization: Bearer ${created.key.slice(0, 12)}…\n`,
   );
+  return info;
 }
