@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { capabilities } from './capabilities/index.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import type { AppInfo } from './capabilities/services.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { CapabilityRegistry } from './core/registry.js';
 import { Assistant } from './conversation/assistant.js';
 import { IntentParser } from './conversation/parser.js';
@@ -172,7 +172,7 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
     await http.listen({ host: config.MOBIUS_HOST, port: config.MOBIUS_PORT });
   } catch (err) {
     await app.close();
-    throw err;
+    throw listenError(err, config);
   }
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.MOBIUS_PORT;
@@ -198,4 +198,14 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       await app.close();
     })());
   return { app, http, url: `http://${host}:${port}`, stop };
+}
+
+/** The usual reasons a listen fails, as one line naming the setting to change. */
+function listenError(err: unknown, config: Config): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${config.MOBIUS_HOST}:${config.MOBIUS_PORT}`;
+  if (code === 'EADDRINUSE') return new ConfigError('MOBIUS_PORT', `${config.MOBIUS_PORT} is already in use on ${config.MOBIUS_HOST} (another Möbius running?)`);
+  if (code === 'EACCES') return new ConfigError('MOBIUS_PORT', `${config.MOBIUS_PORT} needs privileges to listen on (${where}); use a port above 1023`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new ConfigError('MOBIUS_HOST', `${config.MOBIUS_HOST} is not an address of this machine`);
+  return err;
 }
