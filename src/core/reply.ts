@@ -96,7 +96,7 @@ export function replyToPlainText(reply: Reply): string {
 /** Removes light markup, keeping the words (links become `label (url)`). */
 export function stripMarkup(text: string): string {
   // An escaped character is literal, so the markup patterns must not see it: park each one as a
-  // numbered placeholder (private-use delimiters, digits inside) and put it back at the end.
+  // numbered token (private-use delimiters, digits inside) and put it back at the end.
   const parked: string[] = [];
   return text
     .replace(/\\([*_`[\]\\])/g, (_match, char: string) => `\uE000${parked.push(char) - 1}\uE001`)
