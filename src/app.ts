@@ -163,8 +163,6 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       assistant: app.assistant,
       invoker: app.invoker,
       registry: app.registry,
-      identities: app.identities,
-      rateLimiter: app.rateLimiter,
       apiKeys: app.apiKeys,
       health: app.health,
       metrics: app.metrics,

@@ -8,17 +8,9 @@ import type { Platform, Principal, UserRef } from '../core/identity.js';
 import { textReply } from '../core/reply.js';
 import { CapabilityRegistry } from '../core/registry.js';
 import type { App } from '../app.js';
-import { createTestApp, dialects, type TestApp } from '../../test/helpers/app.js';
+import { countRows, createTestApp, dialects, type TestApp } from '../../test/helpers/app.js';
 import { Assistant } from './assistant.js';
 import { IntentParser } from './parser.js';
-
-async function countRows(app: App, table: 'users' | 'identities' | 'audit_log'): Promise<number> {
-  const row = await app.database.db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
 
 async function userIdOf(app: App, ref: UserRef): Promise<string | undefined> {
   const row = await app.database.db

@@ -47,7 +47,7 @@ export interface AssistantDeps {
 
 /**
  * The assistant: `handle(message) → replies`, the same for every platform.
- * Pipeline: request context → metrics → input checks → identity → rate limit → [extra steps,
+ * Pipeline: request context → metrics → input checks → admission (identity, rate limit) → [extra steps,
  * e.g. pending confirmations] → parse and run.
  *
  * Errors of the message itself (bad input, rate limit) are thrown for the front door to render
@@ -60,7 +60,7 @@ export class Assistant {
 
   constructor(deps: AssistantDeps, extra: readonly MessageMiddleware[] = []) {
     this.#deps = deps;
-    this.#pipeline = compose<MessageContext>([this.#measure, this.#checkInput, this.#identify, this.#rateLimit, ...extra]);
+    this.#pipeline = compose<MessageContext>([this.#measure, this.#checkInput, this.#admit, ...extra]);
   }
 
   async handle(message: IncomingMessage, options: HandleOptions = {}): Promise<ChatResult> {
@@ -114,17 +114,23 @@ export class Assistant {
     return next();
   };
 
-  readonly #identify: MessageMiddleware = (ctx, next) =>
-    this.#deps.identities.resolve(ctx.message.user).then((principal) => {
-      // A front door may grant a tier (an API key's); chat users keep the tier stored for them.
-      ctx.principal = ctx.message.tier ? { ...principal, tier: ctx.message.tier } : principal;
+  /**
+   * Who is asking, and may they ask now: resolves the identity (a front door may grant a tier, such
+   * as an API key's; chat users keep their stored tier) and takes one point from their rate limit.
+   * Direct capability calls (`POST /v1/capabilities/:name`) use it too, so both doors admit alike.
+   */
+  async admit(ref: UserRef, tier?: Principal['tier']): Promise<Principal> {
+    const resolved = await this.#deps.identities.resolve(ref);
+    const principal = tier ? { ...resolved, tier } : resolved;
+    await this.#deps.rateLimiter.consumeUser(principal.userId, principal.tier);
+    return principal;
+  }
+
+  readonly #admit: MessageMiddleware = (ctx, next) =>
+    this.admit(ctx.message.user, ctx.message.tier).then((principal) => {
+      ctx.principal = principal;
       return next();
     });
-
-  readonly #rateLimit: MessageMiddleware = (ctx, next) => {
-    const principal = ctx.principal!;
-    return this.#deps.rateLimiter.consumeUser(principal.userId, principal.tier).then(next);
-  };
 
   async #route(ctx: MessageContext): Promise<void> {
     const text = ctx.message.text.trim();

@@ -117,6 +117,15 @@ export async function createTestApp(dialect: DialectName, env: Record<string, st
   };
 }
 
+/** Rows in one table of an app's database: to prove that a refused request wrote nothing. */
+export async function countRows(app: App, table: 'users' | 'identities' | 'audit_log' | 'api_keys'): Promise<number> {
+  const row = await app.database.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** JSON request helper: returns status, headers and parsed body (text when not JSON). */
 export async function request(
   base: string,

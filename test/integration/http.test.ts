@@ -2,15 +2,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { dialects, request, startTestServer, type TestServer } from '../helpers/app.js';
+import { countRows as rowsIn, dialects, request, startTestServer, type TestServer } from '../helpers/app.js';
 
-async function countRows(server: TestServer, table: 'users' | 'identities' | 'audit_log' | 'api_keys'): Promise<number> {
-  const row = await server.app.database.db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
+const countRows = (server: TestServer, table: Parameters<typeof rowsIn>[1]) => rowsIn(server.app, table);
+
 
 for (const dialect of dialects) {
   describe(`HTTP API on ${dialect.name}`, { skip: dialect.skip }, () => {

@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import type { CapabilityInvoker } from '../../capabilities/invoke.js';
 import type { AppInfo } from '../../capabilities/services.js';
 import { newRequestId } from '../../core/ids.js';
-import type { Principal, UserRef } from '../../core/identity.js';
 import type { CapabilityRegistry } from '../../core/registry.js';
 import { toJson } from '../../core/json.js';
 import type { Assistant } from '../../conversation/assistant.js';
@@ -32,8 +31,6 @@ export interface HttpDeps {
   assistant: Assistant;
   invoker: CapabilityInvoker;
   registry: CapabilityRegistry;
-  identities: { resolve(ref: UserRef): Promise<Principal> };
-  rateLimiter: { consumeUser(userKey: string, tier: Principal['tier']): Promise<void> };
   apiKeys: ApiKeyVerifier;
   health: HealthRegistry;
   metrics: Metrics;

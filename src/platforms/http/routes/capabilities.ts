@@ -66,9 +66,7 @@ export function registerCapabilityRoutes(app: FastifyInstance, deps: HttpDeps): 
       deps.registry.get(name);
       const body = validateInput(InvokeBody, request.body ?? {}, 'body');
       const caller = request.caller!;
-      const resolved = await deps.identities.resolve(apiUserRef(caller, body.user));
-      const principal = { ...resolved, tier: caller.tier };
-      await deps.rateLimiter.consumeUser(principal.userId, principal.tier);
+      const principal = await deps.assistant.admit(apiUserRef(caller, body.user), caller.tier);
       const result = await deps.invoker.invoke({
         name,
         input: body.input,
