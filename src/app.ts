@@ -1,6 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { erc20Abi } from 'viem';
 import { capabilities } from './capabilities/index.js';
+import type { ChainServices, DevnetServices } from './capabilities/services.js';
+import { BalanceReader } from './chain/balances.js';
+import { ChainAccess } from './chain/chain-access.js';
+import { chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
+import { priceFeedAbi } from './chain/devnet/contracts/artifacts.js';
+import { fetchRemoteDeployment, startDevnet, type Devnet } from './chain/devnet/devnet.js';
+import { DevnetFaucet } from './chain/devnet/faucet.js';
+import { runningDevnetEndpoint } from './chain/devnet/journal.js';
+import { devnetDir } from './chain/devnet/node.js';
+import { GasOracle, type NativeUsdSource } from './chain/gas.js';
+import { TokenRegistry } from './chain/tokens.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import type { AppInfo } from './capabilities/services.js';
 import { ConfigError, type Config } from './config.js';
@@ -35,6 +47,9 @@ export interface App {
   apiKeys: ApiKeyStore;
   audit: AuditLog;
   rateLimiter: RateLimiter;
+  chain: ChainServices;
+  /** The devnet this process runs, if it runs one. */
+  devnet: Devnet | undefined;
   /** Closes what the app opened (the database last). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -46,6 +61,10 @@ export interface CreateAppOptions {
   migrate?: boolean;
   /** Register Node's default process metrics (default true; off for many apps in one test process). */
   defaultMetrics?: boolean;
+  /** Serve no chains whatever the configuration says (CLI commands that never touch one). */
+  withoutChains?: boolean;
+  /** Use this already running devnet instead of starting one (tests share one across apps). */
+  devnet?: Devnet;
 }
 
 /** The package version, read once from package.json next to src/ and dist/. */
@@ -68,6 +87,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
     logger: log,
   });
+  const closers: Array<() => Promise<void>> = [];
   try {
     if (options.migrate !== false) {
       const { applied } = await migrateToLatest(database.db);
@@ -91,10 +111,14 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       metrics,
     });
 
+    const chainSetup = await createChainServices(config, { log, metrics, ...(options.devnet ? { devnet: options.devnet } : {}), none: options.withoutChains === true });
+    closers.push(chainSetup.close);
+    for (const check of chainSetup.chain.access.healthChecks()) health.register(check);
+
     const registry = new CapabilityRegistry(capabilities);
     const invoker = new CapabilityInvoker({
       registry,
-      services: { registry, health, appInfo: info },
+      services: { registry, health, appInfo: info, chain: chainSetup.chain },
       log,
       rateLimiter,
       audit,
@@ -126,17 +150,132 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       apiKeys,
       audit,
       rateLimiter,
+      chain: chainSetup.chain,
+      devnet: chainSetup.devnet,
       close: () =>
         (closed ??= (async () => {
           await apiKeys.flush(); // pending last_used_at writes, before the database goes
+          for (const close of closers.reverse()) await close();
           await database.close();
         })()),
     };
   } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
     await database.close();
     throw err;
   }
 }
+
+/** The chains to serve: CHAINS when set, else the devnet plus every chain given an RPC URL. */
+export function enabledChains(config: Config): ChainKey[] {
+  if (config.CHAINS !== undefined) {
+    const words = config.CHAINS.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean);
+    if (words.length === 1 && words[0] === 'none') return [];
+    for (const word of words) {
+      if (!chainKeys.includes(word as ChainKey)) throw new ConfigError('CHAINS', `names an unknown chain "${word}"; known: ${chainKeys.join(', ')}, or none`);
+    }
+    return [...new Set(words as ChainKey[])];
+  }
+  return ['devnet', ...chainKeys.filter((key) => key !== 'devnet' && config[rpcEnvName(key) as keyof Config])];
+}
+
+interface ChainSetup {
+  chain: ChainServices;
+  devnet: Devnet | undefined;
+  close(): Promise<void>;
+}
+
+async function createChainServices(config: Config, deps: { log: Logger; metrics: Metrics; devnet?: Devnet; none: boolean }): Promise<ChainSetup> {
+  const keys = deps.none ? [] : enabledChains(config);
+  const rpcUrls: Partial<Record<ChainKey, string[]>> = {};
+  for (const key of keys) {
+    const variable = rpcEnvName(key);
+    const value = config[variable as keyof Config] as string | undefined;
+    if (value) rpcUrls[key] = parseRpcUrlList(variable, value);
+  }
+  let devnet: Devnet | undefined;
+  let ownDevnet = false;
+  let remoteDevnet: Awaited<ReturnType<typeof fetchRemoteDeployment>> | undefined;
+  if (keys.includes('devnet')) {
+    const shared = !rpcUrls.devnet && !deps.devnet && config.DEVNET_PERSIST ? runningDevnetEndpoint(devnetDir(config.MOBIUS_DATA_DIR)) : undefined;
+    if (shared) {
+      deps.log.info({ url: shared }, 'the devnet of this data directory runs in another process; using it over JSON-RPC');
+      rpcUrls.devnet = [shared];
+    }
+    if (rpcUrls.devnet) {
+      remoteDevnet = await fetchRemoteDeployment(rpcUrls.devnet, config.RPC_TIMEOUT_MS).catch((err: unknown) => {
+        throw new ConfigError('RPC_URL_DEVNET', (err as Error).message.replace(/^RPC_URL_DEVNET: /, ''));
+      });
+    } else if (deps.devnet) {
+      devnet = deps.devnet;
+    } else {
+      devnet = await startDevnet({
+        dir: config.DEVNET_PERSIST ? devnetDir(config.MOBIUS_DATA_DIR) : undefined,
+        log: deps.log,
+        marketMaker: { intervalMs: config.DEVNET_MARKET_MAKER_INTERVAL_MS, seed: config.DEVNET_SEED },
+      });
+      ownDevnet = true;
+    }
+  }
+  const access = new ChainAccess({
+    chains: keys,
+    rpcUrls,
+    ...(devnet ? { devnet: { provider: devnet.node, deployment: devnet.node.deployment } } : {}),
+    ...(remoteDevnet ? { remoteDevnet } : {}),
+    timeoutMs: config.RPC_TIMEOUT_MS,
+    metrics: deps.metrics,
+    log: deps.log,
+  });
+  const tokens = new TokenRegistry({
+    chains: access.chains(),
+    readMetadata: (chainId, address) =>
+      access.read(chainId, async (client) => {
+        const info = access.chain(chainId);
+        const [name, symbol, decimals, totalSupply] = await client.multicall({
+          allowFailure: false,
+          ...(info.multicall3 ? { multicallAddress: info.multicall3 } : {}),
+          contracts: [
+            { address, abi: erc20Abi, functionName: 'name' },
+            { address, abi: erc20Abi, functionName: 'symbol' },
+            { address, abi: erc20Abi, functionName: 'decimals' },
+            { address, abi: erc20Abi, functionName: 'totalSupply' },
+          ],
+        });
+        return { name, symbol, decimals, totalSupply };
+      }),
+  });
+  const deployment = devnet?.node.deployment ?? remoteDevnet;
+  let devnetServices: DevnetServices | undefined;
+  if (deployment) {
+    tokens.addTokens(
+      deployment.chainId,
+      deployment.tokens.map((t) => ({ chainId: deployment.chainId, address: t.address, symbol: t.symbol, decimals: t.decimals, name: t.name, devnet: true })),
+    );
+    const client = access.client(deployment.chainId);
+    devnetServices = {
+      deployment,
+      faucet: devnet ? devnet.faucet : new DevnetFaucet(client, client, deployment),
+      marketMaker: devnet?.marketMaker,
+      persisted: Boolean(devnet?.node.persisted),
+    };
+  }
+  // Until the market oracle lands, USD gas costs are known on the devnet only (its ETH/USD feed).
+  const ethUsdFeed = deployment?.feeds.find((f) => f.pair === 'ETH/USD');
+  const nativeUsd: NativeUsdSource = async (chainId) => {
+    if (!deployment || !ethUsdFeed || chainId !== deployment.chainId) return undefined;
+    const [, answer] = await access.read(chainId, (client) => client.readContract({ address: ethUsdFeed.address, abi: priceFeedAbi, functionName: 'latestRoundData' }));
+    return { price: Number(answer) / 10 ** ethUsdFeed.decimals, source: 'the devnet ETH/USD feed' };
+  };
+  return {
+    chain: { access, tokens, balances: new BalanceReader(access), gas: new GasOracle(access, nativeUsd), devnet: devnetServices },
+    devnet,
+    async close() {
+      access.close();
+      if (ownDevnet) await devnet?.close();
+    },
+  };
+}
+
 
 export interface RunningServer {
   app: App;
@@ -166,6 +305,7 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       apiKeys: app.apiKeys,
       health: app.health,
       metrics: app.metrics,
+      ...(app.devnet ? { devnetRpc: { provider: app.devnet.node, deployment: app.devnet.node.deployment } } : {}),
     });
     await http.listen({ host: config.MOBIUS_HOST, port: config.MOBIUS_PORT });
   } catch (err) {
@@ -175,6 +315,9 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.MOBIUS_PORT;
   const host = config.MOBIUS_HOST.includes(':') ? `[${config.MOBIUS_HOST}]` : config.MOBIUS_HOST;
+  // A wildcard listen address is reachable on loopback by the processes that read this file.
+  const localHost = config.MOBIUS_HOST === '0.0.0.0' || config.MOBIUS_HOST === '::' ? '127.0.0.1' : host;
+  app.devnet?.node.publishEndpoint(`http://${localHost}:${port}/rpc/devnet`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

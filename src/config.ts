@@ -42,7 +42,42 @@ export const settings = {
   MOBIUS_RATE_LIMIT_FREE: setting(positiveInt.default(30), 'Requests per minute for a free-tier user (chat users and free API keys).', '30'),
   MOBIUS_RATE_LIMIT_PRO: setting(positiveInt.default(300), 'Requests per minute for a pro-tier user (and loopback callers without a key).', '300'),
   MOBIUS_RATE_LIMIT_ADMIN: setting(positiveInt.default(100_000), 'Requests per minute for an admin-tier API key.', '100000'),
+  CHAINS: setting(z.string().optional(), 'Comma-separated chains to serve (`ethereum`, `base`, `arbitrum`, `optimism`, `polygon`, `bsc`, `avalanche`, `pulsechain`, `devnet`), or `none`. Unset: the devnet plus every chain with an `RPC_URL_<CHAIN>`.', 'devnet + configured'),
+  ...rpcUrlSettings(),
+  RPC_TIMEOUT_MS: setting(positiveInt.max(120_000).default(5000), 'Deadline of one JSON-RPC request to one endpoint before the next endpoint is tried.', '5000'),
+  DEVNET_MARKET_MAKER_INTERVAL_MS: setting(z.coerce.number().int().min(0).default(3000), 'How often the devnet market-maker swaps, moving prices (ms); 0 keeps the devnet market still.', '3000'),
+  DEVNET_SEED: setting(z.coerce.number().int().min(0).max(2 ** 32 - 1).default(1), 'Seed of the devnet market-maker\'s random walk: the same seed gives the same price path.', '1'),
+  DEVNET_PERSIST: setting(z.enum(['true', 'false']).default('true').transform((v) => v === 'true'), 'Keep the devnet\'s state in `$MOBIUS_DATA_DIR/devnet` across restarts (`bin/mobius devnet reset` starts it fresh).', 'true'),
 } satisfies Record<string, Setting<z.ZodType>>;
+
+/** RPC_URL_<CHAIN> for every chain in the registry: comma-separated JSON-RPC URLs, tried in rank order. */
+function rpcUrlSettings() {
+  const chains = {
+    RPC_URL_ETHEREUM: 'Ethereum',
+    RPC_URL_BASE: 'Base',
+    RPC_URL_ARBITRUM: 'Arbitrum One',
+    RPC_URL_OPTIMISM: 'OP Mainnet',
+    RPC_URL_POLYGON: 'Polygon PoS',
+    RPC_URL_BSC: 'BNB Smart Chain',
+    RPC_URL_AVALANCHE: 'Avalanche C-Chain',
+    RPC_URL_PULSECHAIN: 'PulseChain',
+    RPC_URL_DEVNET: 'the devnet of another Möbius instance (its `/rpc/devnet`): no devnet is started here',
+  } as const;
+  const urlList = z.string().refine(
+    (s) =>
+      s.split(',').every((u) => {
+        try {
+          return ['http:', 'https:'].includes(new URL(u.trim()).protocol);
+        } catch {
+          return false;
+        }
+      }),
+    'must be comma-separated http(s):// URLs',
+  );
+  return Object.fromEntries(
+    Object.entries(chains).map(([name, chain]) => [name, setting(urlList.optional(), `JSON-RPC URLs for ${chain}, comma-separated; several give failover.`)]),
+  ) as { [K in keyof typeof chains]: Setting<z.ZodOptional<typeof urlList>> };
+}
 
 type Settings = typeof settings;
 export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> } & {

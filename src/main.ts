@@ -2,6 +2,8 @@ import os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp, packageVersion, startServer, type App, type CreateAppOptions } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { DevnetBusyError, resetDevnetState } from './chain/devnet/journal.js';
+import { devnetDir } from './chain/devnet/node.js';
 import { MobiusError } from './core/errors.js';
 import { tiers, type Tier } from './core/identity.js';
 import { DatabaseOpenError } from './infra/db/database.js';
@@ -10,7 +12,7 @@ import { ask, createApiKey, parseJsonl } from './platforms/cli/commands.js';
 
 /** Fails with one clear line for problems a person can fix (config, database, input); a stack otherwise. */
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof DatabaseOpenError || err instanceof MobiusError) {
+  if (err instanceof ConfigError || err instanceof DatabaseOpenError || err instanceof MobiusError || err instanceof DevnetBusyError) {
     console.error(err.message);
   } else {
     console.error(err);
@@ -116,7 +118,7 @@ program
       }
       if (words.length === 0) throw new InvalidArgumentError('give a phrase, or --jsonl to read stdin');
       process.stdout.write(JSON.stringify({ intent: app.assistant.parse(words.join(' ')) }) + '\n');
-    });
+    }, { withoutChains: true });
   });
 
 program
@@ -129,7 +131,7 @@ program
         const { applied } = await migrateToLatest(app.database.db);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
       },
-      { migrate: false },
+      { migrate: false, withoutChains: true },
     );
   });
 
@@ -144,7 +146,7 @@ apikey
     await withApp(async (app) => {
       const created = await createApiKey(app.apiKeys, opts, process.stdout);
       await app.audit.append({ actor: operator(), action: 'apikey.created', subject: created.id, data: { tier: created.tier, label: created.label } });
-    });
+    }, { withoutChains: true });
   });
 apikey
   .command('list')
@@ -154,7 +156,7 @@ apikey
       for (const k of await app.apiKeys.list()) {
         console.log(`${k.id}  ${k.tier.padEnd(5)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.label}`);
       }
-    });
+    }, { withoutChains: true });
   });
 apikey
   .command('revoke')
@@ -165,7 +167,23 @@ apikey
       const revoked = await app.apiKeys.revoke(id);
       if (revoked) await app.audit.append({ actor: operator(), action: 'apikey.revoked', subject: id });
       console.log(revoked ? `Revoked ${id}.` : `No active key ${id}.`);
-    });
+    }, { withoutChains: true });
+  });
+
+const devnet = program.command('devnet').description('the built-in devnet');
+devnet
+  .command('reset')
+  .description(`forget the devnet's persisted state (balances, transactions); the next start deploys it fresh`)
+  .action(async () => {
+    await withApp(
+      async (app) => {
+        const dir = devnetDir(app.config.MOBIUS_DATA_DIR);
+        const { removed } = resetDevnetState(dir);
+        if (removed) await app.audit.append({ actor: operator(), action: 'devnet.reset', subject: dir });
+        console.log(removed ? `Devnet state in ${dir} removed; the next start deploys a fresh devnet.` : `No devnet state in ${dir}; nothing to reset.`);
+      },
+      { withoutChains: true },
+    );
   });
 
 program.parseAsync(process.argv).catch(fail);

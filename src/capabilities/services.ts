@@ -1,4 +1,11 @@
 import type { CapabilityRegistry } from '../core/registry.js';
+import type { BalanceReader } from '../chain/balances.js';
+import type { ChainAccess } from '../chain/chain-access.js';
+import type { Deployment } from '../chain/devnet/deployment.js';
+import type { DevnetFaucet } from '../chain/devnet/faucet.js';
+import type { MarketMaker } from '../chain/devnet/market-maker.js';
+import type { GasOracle } from '../chain/gas.js';
+import type { TokenRegistry } from '../chain/tokens.js';
 import type { HealthRegistry } from '../infra/health.js';
 
 /** Facts about this running instance, for get_status and /health. */
@@ -11,6 +18,25 @@ export interface AppInfo {
   database: 'sqlite' | 'postgres';
 }
 
+/** The chain layer as capabilities see it. */
+export interface ChainServices {
+  access: ChainAccess;
+  tokens: TokenRegistry;
+  balances: BalanceReader;
+  gas: GasOracle;
+  /** Present when the devnet is served: in this process (with its market-maker) or over RPC_URL_DEVNET. */
+  devnet: DevnetServices | undefined;
+}
+
+export interface DevnetServices {
+  deployment: Deployment;
+  faucet: DevnetFaucet;
+  /** Only in the instance that runs the devnet. */
+  marketMaker: MarketMaker | undefined;
+  /** Whether its state survives a restart (false: in memory, or another instance's). */
+  persisted: boolean;
+}
+
 // Each service a capability may use is added here, so `ctx.services` is fully typed while core
 // stays free of higher-layer imports. Later issues add market, chain, wallets, trading, alerts.
 declare module '../core/capability.js' {
@@ -18,5 +44,6 @@ declare module '../core/capability.js' {
     registry: CapabilityRegistry;
     health: HealthRegistry;
     appInfo: AppInfo;
+    chain: ChainServices;
   }
 }

@@ -71,7 +71,7 @@ describe('IntentParser.closestExamples', () => {
 
   it('suggests one example per capability, best match first', () => {
     const suggestions = parser.closestExamples('what is your uptime', 3);
-    assert.equal(suggestions.length, capabilities.length);
+    assert.equal(suggestions.length, Math.min(3, capabilities.length));
     const owners = suggestions.map(owner);
     assert.ok(owners.every(Boolean), `not all suggestions are examples: ${suggestions.join(' | ')}`);
     assert.equal(new Set(owners).size, owners.length, `two suggestions of one capability: ${suggestions.join(' | ')}`);
@@ -80,6 +80,6 @@ describe('IntentParser.closestExamples', () => {
 
   it('honours the count and still suggests something for gibberish', () => {
     assert.equal(parser.closestExamples('asdf qwerty', 1).length, 1);
-    assert.equal(parser.closestExamples('asdf qwerty').length, capabilities.length);
+    assert.equal(parser.closestExamples('asdf qwerty').length, Math.min(3, capabilities.length));
   });
 });

@@ -78,3 +78,15 @@ export function shareOf(amount: Amount, numerator: bigint, denominator: bigint):
   if (denominator <= 0n) throw new RangeError('denominator must be positive');
   return { base: (amount.base * numerator) / denominator, decimals: amount.decimals };
 }
+
+/**
+ * An amount as a person reads it: thousands grouped and the fraction cut (never rounded up) to
+ * what matters at that size. Exact values travel in `data`; this is only for the reply text.
+ *
+ * @example displayAmount({ base: 1234567890000000000000n, decimals: 18 }) // '1,234.5678'
+ */
+export function displayAmount(amount: Amount): string {
+  const whole = (amount.base < 0n ? -amount.base : amount.base) / 10n ** BigInt(amount.decimals);
+  const maxFractionDigits = whole >= 1000n ? 2 : whole >= 1n ? 4 : 8;
+  return formatAmount(amount, { group: true, maxFractionDigits });
+}

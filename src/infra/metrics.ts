@@ -70,6 +70,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       labelNames: ['dependency', 'outcome'] as const,
       registers,
     }),
+    rpcDuration: new Histogram({
+      name: 'mobius_rpc_request_duration_seconds',
+      help: 'Chain reads through the RPC layer (all endpoints and fallbacks of one read), by chain.',
+      labelNames: ['chain'] as const,
+      buckets: [0.001, 0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
     dependencyUp: new Gauge({
       name: 'mobius_dependency_up',
       help: 'Result of the last readiness check per dependency: 1 up, 0 down.',

@@ -15,6 +15,7 @@ import { authenticate, type ApiKeyVerifier, type Caller } from './auth.js';
 import { sendError } from './errors.js';
 import { registerCapabilityRoutes } from './routes/capabilities.js';
 import { registerChatRoutes } from './routes/chat.js';
+import { registerDevnetRpcRoute, type DevnetRpcDeps } from './routes/devnet-rpc.js';
 import { registerSystemRoutes } from './routes/system.js';
 
 declare module 'fastify' {
@@ -23,7 +24,7 @@ declare module 'fastify' {
   }
 }
 
-export interface HttpDeps {
+export interface HttpDeps extends DevnetRpcDeps {
   loopbackOnly: boolean;
   bodyLimit: number;
   log: Logger;
@@ -115,6 +116,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   registerSystemRoutes(app, deps);
   registerChatRoutes(app, deps);
   registerCapabilityRoutes(app, deps);
+  registerDevnetRpcRoute(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

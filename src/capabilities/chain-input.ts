@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import type { ChainInfo } from '../chain/chains.js';
+import type { ChainServices } from './services.js';
+
+/** The optional `chain` slot several capabilities share: a key, a name or an alias ("base", "arb"). */
+export const chainSlot = z.string().trim().min(1).max(40).optional().describe('Chain name, e.g. "ethereum", "base", "devnet". Omitted: every chain this instance serves.');
+
+/** The chains a request means: the one named, or every enabled chain. */
+export function chainsFor(chain: ChainServices, words: string | undefined): readonly ChainInfo[] {
+  return words ? [chain.access.chain(words)] : chain.access.chains();
+}

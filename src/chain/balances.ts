@@ -1,0 +1,99 @@
+import { erc20Abi, type Address } from 'viem';
+import { multicall3Abi } from './devnet/contracts/artifacts.js';
+import type { TokenRef } from '../core/token.js';
+import type { ChainAccess } from './chain-access.js';
+
+export interface BalanceQuery {
+  addresses: readonly Address[];
+  /** Tokens to read per chain id; every listed chain is queried in parallel. */
+  tokens: ReadonlyMap<number, readonly TokenRef[]>;
+  /** Per-chain deadline (ms): a slow chain is reported as failed, the others still answer. */
+  deadlineMs?: number;
+}
+
+export interface BalanceRow {
+  chainId: number;
+  address: Address;
+  token: TokenRef;
+  amount: bigint;
+}
+
+export interface BalanceFailure {
+  chainId: number;
+  /** The token whose read failed, when only that one failed (not an ERC-20, say). */
+  token?: TokenRef;
+  reason: string;
+}
+
+export interface BalanceResult {
+  balances: BalanceRow[];
+  /** Chains (or single tokens) that did not answer: the result is partial, and says where. */
+  failures: BalanceFailure[];
+}
+
+/** Calldata per multicall chunk: small enough for public RPCs' limits, large enough to be few. */
+const MULTICALL_CHUNK_BYTES = 16_384;
+
+/**
+ * Reads native and ERC-20 balances for many addresses × tokens × chains: one multicall per chunk
+ * of calls, chains in parallel, each under its own deadline.
+ */
+export class BalanceReader {
+  constructor(
+    private readonly access: ChainAccess,
+    private readonly defaultDeadlineMs = 8_000,
+  ) {}
+
+  async read(query: BalanceQuery): Promise<BalanceResult> {
+    const deadlineMs = query.deadlineMs ?? this.defaultDeadlineMs;
+    const perChain = await Promise.all(
+      [...query.tokens].map(async ([chainId, tokens]) => {
+        try {
+          return await withDeadline(this.#readChain(chainId, query.addresses, tokens), deadlineMs, `no answer within ${deadlineMs} ms`);
+        } catch (err) {
+          return { balances: [], failures: [{ chainId, reason: reasonOf(err) }] } satisfies BalanceResult;
+        }
+      }),
+    );
+    return { balances: perChain.flatMap((r) => r.balances), failures: perChain.flatMap((r) => r.failures) };
+  }
+
+  async #readChain(chainId: number, addresses: readonly Address[], tokens: readonly TokenRef[]): Promise<BalanceResult> {
+    const info = this.access.chain(chainId);
+    const multicall3 = info.multicall3;
+    if (!multicall3) throw new Error(`${info.name} has no Multicall3`);
+    const pairs = addresses.flatMap((address) => tokens.map((token) => ({ address, token })));
+    const contracts = pairs.map(({ address, token }) =>
+      token.address === 'native'
+        ? ({ address: multicall3, abi: multicall3Abi, functionName: 'getEthBalance', args: [address] } as const)
+        : ({ address: token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address] } as const),
+    );
+    const results = await this.access.read(chainId, (client) => client.multicall({ contracts, allowFailure: true, batchSize: MULTICALL_CHUNK_BYTES, multicallAddress: multicall3 }));
+    const balances: BalanceRow[] = [];
+    const failures: BalanceFailure[] = [];
+    const failedTokens = new Set<string>();
+    results.forEach((result, i) => {
+      const { address, token } = pairs[i]!;
+      if (result.status === 'success') {
+        balances.push({ chainId, address, token, amount: result.result as bigint });
+      } else if (!failedTokens.has(token.address)) {
+        failedTokens.add(token.address);
+        failures.push({ chainId, token, reason: `could not read ${token.symbol} balances` });
+      }
+    });
+    return { balances, failures };
+  }
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof Error) return (err as { shortMessage?: string }).shortMessage ?? err.message.split('\n')[0]!;
+  return 'failed';
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
