@@ -1,4 +1,4 @@
-import { encodeDeployData, encodeFunctionData, type Abi, type Address, type Hex, type TransactionReceipt, type PublicClient } from 'viem';
+import { encodeDeployData, getAddress, encodeFunctionData, type Abi, type Address, type Hex, type TransactionReceipt, type PublicClient } from 'viem';
 import type { PrivateKeyAccount } from 'viem/accounts';
 import type { Eip1193Provider } from './edr.js';
 
@@ -46,7 +46,7 @@ export class DevnetSender {
     const data = encodeDeployData({ abi, bytecode, args } as never);
     const receipt = await this.transact({ data, gas });
     if (!receipt.contractAddress) throw new Error('deployment produced no contract address');
-    return receipt.contractAddress;
+    return getAddress(receipt.contractAddress);
   }
 
   async #transact(request: SendRequest, retried = false): Promise<TransactionReceipt> {
