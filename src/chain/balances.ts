@@ -2,6 +2,7 @@ import { erc20Abi, type Address } from 'viem';
 import { multicall3Abi } from './devnet/contracts/artifacts.js';
 import type { TokenRef } from '../core/token.js';
 import type { ChainAccess } from './chain-access.js';
+import { isOutage } from './endpoint.js';
 
 export interface BalanceQuery {
   addresses: readonly Address[];
@@ -68,7 +69,14 @@ export class BalanceReader {
         ? ({ address: multicall3, abi: multicall3Abi, functionName: 'getEthBalance', args: [address] } as const)
         : ({ address: token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address] } as const),
     );
-    const results = await this.access.read(chainId, (client) => client.multicall({ contracts, allowFailure: true, batchSize: MULTICALL_CHUNK_BYTES, multicallAddress: multicall3 }));
+    const results = await this.access.read(chainId, async (client) => {
+      const answers = await client.multicall({ contracts, allowFailure: true, batchSize: MULTICALL_CHUNK_BYTES, multicallAddress: multicall3 });
+      // With allowFailure viem folds a failed RPC call into every result of its chunk; that is the
+      // chain failing, not the tokens, so it fails the chain (and counts as an outage).
+      const outage = answers.find((a) => a.status === 'failure' && isOutage(a.error));
+      if (outage?.status === 'failure') throw outage.error;
+      return answers;
+    });
     const balances: BalanceRow[] = [];
     const failures: BalanceFailure[] = [];
     const failedTokens = new Set<string>();

@@ -6,7 +6,7 @@ import type { Metrics } from '../infra/metrics.js';
 import { chainById, chainByKey, findChain, toViemChain, type ChainInfo, type ChainKey } from './chains.js';
 import type { Deployment } from './devnet/deployment.js';
 import type { Eip1193Provider } from './devnet/edr.js';
-import { isEndpointFailure, RpcEndpoint, type EndpointStatus } from './endpoint.js';
+import { isOutage, RpcEndpoint, type EndpointStatus } from './endpoint.js';
 
 export interface ChainAccessOptions {
   /** The chains this instance serves, in the order people's ambiguous words prefer them. */
@@ -178,11 +178,6 @@ export class ChainAccess {
   rerank(): void {
     for (const entry of this.#chains.values()) entry.ranked = [...entry.endpoints].sort((a, b) => a.score() - b.score());
   }
-}
-
-/** Every endpoint failed or refused (as opposed to the request itself being wrong). */
-function isOutage(err: unknown): boolean {
-  return isEndpointFailure(err) || (err instanceof Error && 'isBrokenCircuitError' in err);
 }
 
 const BREAKER_GAUGE = { closed: 0, half_open: 1, open: 2, isolated: 3 } as const;

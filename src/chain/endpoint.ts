@@ -42,6 +42,11 @@ export function isEndpointFailure(err: unknown): boolean {
   return TRANSPORT_FAILURES.has(err.name) || err.name === 'AbortError' || err.name === 'TypeError';
 }
 
+/** Every endpoint failed or refused (an open breaker), as opposed to the request itself being wrong. */
+export function isOutage(err: unknown): boolean {
+  return isEndpointFailure(err) || (err instanceof Error && 'isBrokenCircuitError' in err) || (err instanceof BaseError && Boolean(err.walk((e) => e instanceof Error && 'isBrokenCircuitError' in e)));
+}
+
 /** `https://eth.llamarpc.com/v2/SECRET` → `https://eth.llamarpc.com`. */
 export function describeEndpoint(url: string): string {
   try {

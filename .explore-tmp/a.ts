@@ -1,0 +1,22 @@
+import { startDevnet } from '../src/chain/devnet/devnet.ts';
+import { answerDevnetRpc } from '../src/chain/devnet/rpc-gateway.ts';
+import { encodeFunctionData, erc20Abi } from 'viem';
+const log = { debug() {}, info(o: unknown, m?: string) { console.log('info', m, JSON.stringify(o)); }, warn(o: unknown, m?: string) { console.log('warn', m, o); }, error() {} };
+const t0 = performance.now();
+const d = await startDevnet({ dir: undefined, log, marketMaker: { intervalMs: 0, seed: 1 } });
+console.log('start ms', performance.now() - t0, 'since process', performance.now());
+const dep = d.node.deployment;
+const usdc = dep.tokens[1]!;
+const r = await answerDevnetRpc(d.node, dep, { jsonrpc: '2.0', id: 1, method: 'eth_call', params: [{ from: '0x0000000000000000000000000000000000000001', to: usdc.address, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: ['0x0000000000000000000000000000000000000002', 5n] }) }, 'latest'] });
+console.log(JSON.stringify(r));
+try { await d.node.request({ method: 'eth_call', params: [{ from: '0x0000000000000000000000000000000000000001', to: usdc.address, data: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: ['0x0000000000000000000000000000000000000002', 5n] }) }, 'latest'] }); } catch (e) { const x = e as any; console.log('raw err', x.code, x.name, Object.keys(x), x.data); }
+let t = performance.now();
+for (let i = 0; i < 20; i++) await d.marketMaker.step();
+console.log('20 steps ms', performance.now() - t);
+const b = await d.node.client.getBlock();
+console.log('block', b.number, 'ts-now', Number(b.timestamp) - Date.now() / 1000, 'basefee', b.baseFeePerGas);
+console.log('gasPrice', await d.node.request({ method: 'eth_gasPrice' }), 'tip', await d.node.request({ method: 'eth_maxPriorityFeePerGas' }));
+t = performance.now();
+for (let i = 0; i < 50; i++) await d.faucet.drip(`0x${(i + 1).toString(16).padStart(40, '0')}`, 'USDC', 10n ** 6n);
+console.log('50 drips ms', performance.now() - t);
+await d.close();
