@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startDevnet } from '../src/chain/devnet/devnet.ts';
+import { priceFeedAbi } from '../src/chain/devnet/contracts/artifacts.ts';
+import { uniswapV2PairAbi } from '../src/chain/abi.ts';
+import { createWalletClient, custom, parseEther, parseAbi } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+const log = { debug() {}, info(o: unknown, m?: string) { console.log('info', m, JSON.stringify(o)); }, warn(o: unknown, m?: string) { console.log('warn', m, o); }, error() {} };
+const dir = mkdtempSync(path.join(tmpdir(), 'dn-'));
+const user = privateKeyToAccount(generatePrivateKey());
+async function snapshot(d: Awaited<ReturnType<typeof startDevnet>>) {
+  const c = d.node.client;
+  const feeds = await Promise.all(d.node.deployment.feeds.map((f) => c.readContract({ address: f.address, abi: priceFeedAbi, functionName: 'latestRoundData' })));
+  const pairs = d.node.deployment.dexes.flatMap((x) => x.pairs);
+  const reserves = await Promise.all(pairs.map((p) => c.readContract({ address: p.address, abi: uniswapV2PairAbi, functionName: 'getReserves' })));
+  const cum = await Promise.all(pairs.map((p) => c.readContract({ address: p.address, abi: parseAbi(['function price0CumulativeLast() view returns (uint256)']), functionName: 'price0CumulativeLast' })));
+  const bal = await c.getBalance({ address: user.address });
+  const block = await c.getBlock();
+  return { feeds, reserves, cum: cum.slice(0, 3), bal, head: block.number, ts: Number(block.timestamp) - Date.now() / 1000, maker: d.marketMaker.state() };
+}
+let d = await startDevnet({ dir, log, marketMaker: { intervalMs: 0, seed: 1 } });
+await d.faucet.drip(user.address, 'ETH', parseEther('10'));
+for (let i = 0; i < 30; i++) await d.marketMaker.step();
+const wallet = createWalletClient({ account: user, chain: d.node.client.chain, transport: custom(d.node) });
+const h = await wallet.sendTransaction({ to: '0x0000000000000000000000000000000000000bad', value: parseEther('1') });
+for (let i = 0; i < 30; i++) await d.marketMaker.step();
+const before = await snapshot(d);
+await d.close();
+console.log(readFileSync(path.join(dir, 'journal.jsonl'), 'utf8').split('\n').map((l) => l.slice(0, 100)).join('\n'));
+const t = performance.now();
+d = await startDevnet({ dir, log, marketMaker: { intervalMs: 0, seed: 1 } });
+console.log('restart ms', performance.now() - t);
+const after = await snapshot(d);
+const r = await d.node.client.getTransactionReceipt({ hash: h });
+console.log('receipt', r.blockNumber, r.status);
+console.log(JSON.stringify({ before, after }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 1));
+await d.close();
