@@ -5,14 +5,15 @@ import { capabilities } from './capabilities/index.js';
 import type { ChainServices, DevnetServices } from './capabilities/services.js';
 import { BalanceReader } from './chain/balances.js';
 import { ChainAccess } from './chain/chain-access.js';
-import { chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
+import { CHAINS, chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
 import { priceFeedAbi } from './chain/devnet/contracts/artifacts.js';
 import { fetchRemoteDeployment, startDevnet, type Devnet } from './chain/devnet/devnet.js';
 import { DevnetFaucet } from './chain/devnet/faucet.js';
 import { runningDevnetEndpoint } from './chain/devnet/journal.js';
 import { devnetDir } from './chain/devnet/node.js';
 import { GasOracle, type NativeUsdSource } from './chain/gas.js';
-import { TokenRegistry } from './chain/tokens.js';
+import { BUNDLED_TOKEN_LISTS, TokenRegistry } from './chain/tokens.js';
+import { SEED_TOKENS } from './chain/devnet/seed.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import type { AppInfo } from './capabilities/services.js';
 import { ConfigError, type Config } from './config.js';
@@ -125,7 +126,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       metrics,
     });
     const assistant = new Assistant({
-      parser: new IntentParser(registry),
+      parser: new IntentParser(registry, { tokenWords: knownTokenSymbols() }),
       invoker,
       identities,
       rateLimiter,
@@ -164,6 +165,19 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await database.close();
     throw err;
   }
+}
+
+/**
+ * Every token symbol Möbius ships knowledge of, whatever chains are enabled, so that parsing a
+ * message is the same on every instance and needs no chain (`mobius parse` starts none).
+ */
+function knownTokenSymbols(): string[] {
+  return [
+    ...CHAINS.map((c) => c.native.symbol),
+    ...Object.values(BUNDLED_TOKEN_LISTS).flatMap((list) => list.tokens.map((t) => t.symbol)),
+    ...SEED_TOKENS.map((t) => t.symbol),
+    'WETH',
+  ];
 }
 
 /** The chains to serve: CHAINS when set, else the devnet plus every chain given an RPC URL. */

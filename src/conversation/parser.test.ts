@@ -83,3 +83,23 @@ describe('IntentParser.closestExamples', () => {
     assert.equal(parser.closestExamples('asdf qwerty').length, Math.min(3, capabilities.length));
   });
 });
+
+describe('IntentParser with slots', () => {
+  const slotted = new IntentParser(registry, { tokenWords: ['ETH', 'USDC', 'PEPE', 'LINK'] });
+  const address = '0x00000000000000000000000000000000000b0b01';
+
+  it('fills the capability\'s own fields from the message', () => {
+    assert.deepEqual(slotted.parse(`balance of ${address} on base`), { name: 'get_balance', input: { address, chain: 'base' }, confidence: 1, source: 'builtin' });
+    assert.deepEqual(slotted.parse('gas on arbitrum').input, { chain: 'arbitrum' });
+    assert.deepEqual(slotted.parse('what is pepe').input, { token: 'pepe' });
+    assert.deepEqual(slotted.parse(`fund ${address} with 1000 usdc`).input, { address, amount: '1000', token: 'usdc' });
+    assert.deepEqual(slotted.parse(`how much eth does ${address} have`).input, { address, tokens: ['eth'] });
+  });
+
+  it('names the intent with less confidence when a required value is missing', () => {
+    const faucet = slotted.parse('give me 10 eth');
+    assert.equal(faucet.name, 'devnet_faucet');
+    assert.deepEqual(faucet.input, { amount: '10', token: 'eth' });
+    assert.ok(faucet.confidence < 1);
+  });
+});

@@ -1,5 +1,7 @@
 import type { AnyCapability } from '../core/capability.js';
 import type { CapabilityRegistry } from '../core/registry.js';
+import { z } from 'zod';
+import { extractSlots, type Slots } from './slots.js';
 import { contentWords, normalize, similarity, wordsMatch } from './text-similarity.js';
 
 /** What the parser made of a message, without running anything. */
@@ -35,11 +37,16 @@ export class IntentParser {
   readonly #examples: Example[];
   readonly #exact = new Map<string, ExactPhrase>();
   readonly #registry: CapabilityRegistry;
+  readonly #tokenWords: ReadonlySet<string>;
 
-  constructor(registry: CapabilityRegistry) {
+  /** `tokenWords`: lower-case token symbols a message may name on their own ("what is pepe"). */
+  constructor(registry: CapabilityRegistry, options: { tokenWords?: Iterable<string> } = {}) {
     this.#registry = registry;
+    this.#tokenWords = new Set([...(options.tokenWords ?? [])].map((w) => w.toLowerCase()));
+    // Examples are matched with their slot values taken out, as messages are: "give me 10 eth"
+    // and "give me 2 usdc" are the same request.
     this.#examples = registry.list().flatMap((capability) =>
-      capability.examples.map((phrase) => ({ capability, phrase, words: contentWords(phrase) })),
+      capability.examples.map((phrase) => ({ capability, phrase, words: contentWords(extractSlots(phrase, this.#tokenWords).rest) })),
     );
     for (const e of this.#examples) {
       const key = normalize(e.phrase);
@@ -55,17 +62,24 @@ export class IntentParser {
     const helpFor = this.#helpFor(normalized);
     if (helpFor) return helpFor;
 
-    const exact = this.#exact.get(normalized);
+    const slots = extractSlots(text.replace(/^\//, ''), this.#tokenWords);
+    const hasSlots = Object.keys(slots).length > 1;
+    const exact = hasSlots ? undefined : this.#exact.get(normalized);
     if (exact) return { name: exact.capability.name, input: {}, confidence: 1, source: 'builtin' };
 
-    const message = contentWords(normalized);
+    const message = contentWords(slots.rest);
     let best: { example: Example; score: number } | undefined;
     for (const example of this.#examples) {
       const score = similarity(message, example.words);
       if (!best || score > best.score) best = { example, score };
     }
-    if (best && best.score >= MIN_CONFIDENCE && takesEmptyInput(best.example.capability)) {
-      return { name: best.example.capability.name, input: {}, confidence: round(best.score), source: 'builtin' };
+    if (best && best.score >= MIN_CONFIDENCE) {
+      const capability = best.example.capability;
+      const input = inputFromSlots(capability, slots);
+      // A capability that needs slots the message lacks is still the intent (its validation then
+      // says what is missing), with a little less confidence.
+      const complete = capability.input.safeParse(input).success;
+      return { name: capability.name, input, confidence: round(complete ? best.score : best.score * 0.9), source: 'builtin' };
     }
     return { name: 'none', input: {}, confidence: round(1 - (best?.score ?? 0)), source: 'none' };
   }
@@ -99,6 +113,20 @@ export class IntentParser {
     if (!fuzzy) return undefined;
     return { name: 'help', input: { capability: fuzzy.name }, confidence: named ? 0.95 : 0.8, source: 'builtin' };
   }
+}
+
+/** Fills the capability's own input fields from the slots found, and nothing else. */
+function inputFromSlots(capability: AnyCapability, slots: Slots): Record<string, unknown> {
+  if (!(capability.input instanceof z.ZodObject)) return {};
+  const shape = capability.input.shape as Record<string, unknown>;
+  const input: Record<string, unknown> = {};
+  if (slots.address && 'address' in shape) input.address = slots.address;
+  else if (slots.address && 'token' in shape && !slots.token) input.token = slots.address;
+  if (slots.chain && 'chain' in shape) input.chain = slots.chain;
+  if (slots.amount && 'amount' in shape) input.amount = slots.amount;
+  if (slots.token && 'token' in shape) input.token = slots.token;
+  if (slots.token && 'tokens' in shape) input.tokens = [slots.token];
+  return input;
 }
 
 function takesEmptyInput(capability: AnyCapability): boolean {

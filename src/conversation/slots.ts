@@ -1,0 +1,79 @@
+import { findChain } from '../chain/chains.js';
+
+/**
+ * The values a message carries besides its intent: an address, a chain ("on base"), an amount
+ * with its token ("10 eth", "1.5k usdc"), a token alone ("$pepe", or a known symbol). A first,
+ * deliberately small grammar; the conversation engine grows it.
+ */
+export interface Slots {
+  address?: string;
+  /** A chain key from the registry. */
+  chain?: string;
+  /** Decimal text, exact: "1.5k" becomes "1500", "1,000" becomes "1000". */
+  amount?: string;
+  token?: string;
+  /** The message with slot phrases taken out (an address becomes "0x"), for intent matching. */
+  rest: string;
+}
+
+const ADDRESS = /\b0x[0-9a-f]*\b/i;
+const CHAIN_PHRASE = /\b(?:on|in|via)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*){0,2})/i;
+const AMOUNT_TOKEN = /(^|\s)\$?(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([km])?\s+\$?([a-z][a-z0-9]{1,11})\b/i;
+const TICKER = /(^|\s)\$([a-z][a-z0-9]{1,11})\b/i;
+/** Words after a number that are not tokens ("10 of", "5 more"). */
+const NOT_TOKENS = new Set(['of', 'on', 'in', 'to', 'for', 'more', 'and', 'or', 'x', 'times', 'per', 'percent', 'pct']);
+
+/** "1.5k" → "1500" with string arithmetic: an amount a person typed never passes through a float. */
+function expand(number: string, suffix: string | undefined): string {
+  const plain = number.replace(/,/g, '');
+  if (!suffix) return plain;
+  const zeros = suffix.toLowerCase() === 'k' ? 3 : 6;
+  const [whole = '0', fraction = ''] = plain.split('.');
+  const shifted = `${whole}${fraction.padEnd(zeros, '0').slice(0, zeros)}`;
+  const rest = fraction.slice(zeros);
+  const result = `${shifted.replace(/^0+(?=\d)/, '')}${rest ? `.${rest}` : ''}`;
+  return result;
+}
+
+export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new Set()): Slots {
+  let rest = ` ${text} `;
+  const slots: Omit<Slots, 'rest'> = {};
+  const address = ADDRESS.exec(rest);
+  if (address) {
+    slots.address = address[0];
+    rest = rest.replace(address[0], ' 0x ');
+  }
+  const chainPhrase = CHAIN_PHRASE.exec(rest);
+  if (chainPhrase) {
+    const words = chainPhrase[1]!.split(/\s+/);
+    for (let n = words.length; n >= 1; n--) {
+      const chain = findChain(words.slice(0, n).join(' '));
+      if (chain) {
+        slots.chain = chain.key;
+        const phrase = chainPhrase[0].split(/\s+/).slice(0, n + 1).join(' ');
+        rest = rest.replace(phrase, ' ');
+        break;
+      }
+    }
+  }
+  const amount = AMOUNT_TOKEN.exec(rest);
+  if (amount && !NOT_TOKENS.has(amount[4]!.toLowerCase())) {
+    slots.amount = expand(amount[2]!, amount[3]);
+    slots.token = amount[4]!.toLowerCase();
+    rest = rest.replace(amount[0], ' ');
+  }
+  if (!slots.token) {
+    const ticker = TICKER.exec(rest);
+    if (ticker) {
+      slots.token = ticker[2]!.toLowerCase();
+      rest = rest.replace(ticker[0], ' ');
+    } else if (tokenWords.size > 0) {
+      const known = rest.split(/\s+/).find((w) => w.length > 1 && tokenWords.has(w.toLowerCase()));
+      if (known) {
+        slots.token = known.toLowerCase();
+        rest = rest.replace(new RegExp(`(^|\\s)${known}(?=\\s|$)`), ' ');
+      }
+    }
+  }
+  return { ...slots, rest: rest.replace(/\s+/g, ' ').trim() };
+}
