@@ -32,7 +32,7 @@ const url = (protocols: string[]) =>
 export const settings = {
   MOBIUS_HOST: setting(z.string().min(1).default('127.0.0.1'), 'Address the HTTP server listens on. Anything but loopback makes API keys mandatory.', '127.0.0.1'),
   MOBIUS_PORT: setting(port.default(8080), 'HTTP port of the API, docs, health and metrics. 0 picks a free port.', '8080'),
-  MOBIUS_DATA_DIR: setting(z.string().min(1).default('./data'), 'Directory for local state: the SQLite database `mobius.db`.', './data'),
+  MOBIUS_DATA_DIR: setting(z.string().min(1).default('./data'), 'Directory for local state: the SQLite database `mobius.db` and the devnet (`devnet/`).', './data'),
   MOBIUS_CONFIG: setting(z.string().optional(), 'Path to a JSON file of these same settings; environment variables override it.'),
   DATABASE_URL: setting(url(['postgres:', 'postgresql:']).optional(), 'PostgreSQL connection URL. Unset: SQLite at `$MOBIUS_DATA_DIR/mobius.db`.'),
   LOG_LEVEL: setting(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), 'pino log level.', 'info'),
