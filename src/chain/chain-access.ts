@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createPublicClient, custom, fallback, type PublicClient, type Transport } from 'viem';
 import { DependencyError, UserError } from '../core/errors.js';
 import type { Logger } from '../core/capability.js';
@@ -107,7 +108,6 @@ export class ChainAccess {
       throw err;
     } finally {
       this.#metrics.rpcDuration.observe({ chain: entry.info.key }, (performance.now() - started) / 1000);
-      // Between requests, never during one: viem's fallback reads slot i as "the i-th best".
       if (entry.endpoints.length > 1) entry.ranked = [...entry.endpoints].sort((a, b) => a.score() - b.score());
     }
   }
@@ -148,12 +148,20 @@ export class ChainAccess {
         }),
     );
     const entry: ChainEntry = { info, client: undefined as unknown as PublicClient, endpoints, ranked: [...endpoints] };
-    // Slot i always means "the i-th best endpoint right now", so the fallback follows the ranking.
-    const slots: Transport[] = endpoints.map((_, i) => (params) => entry.ranked[i]!.transport(params));
+    // Slot i means "the i-th best endpoint when this request started": each request runs with its
+    // own snapshot of the ranking, so a re-rank by a concurrent request cannot send a retry back
+    // to the endpoint that just failed it.
+    const order = new AsyncLocalStorage<readonly RpcEndpoint[]>();
+    const slots: Transport[] = endpoints.map((_, i) => (params) => (order.getStore() ?? entry.ranked)[i]!.transport(params));
+    const failover = fallback(slots, { retryCount: 0 });
+    const ranked: Transport = (params) => {
+      const inner = failover(params);
+      return { ...inner, request: ((args: never, opts: never) => order.run([...entry.ranked], () => inner.request(args, opts))) as typeof inner.request };
+    };
     const multicall3 = info.multicall3 ?? undefined;
     entry.client = createPublicClient({
       chain: toViemChain(info, { ...(multicall3 ? { multicall3 } : {}), rpcUrls: [...urls] }),
-      transport: fallback(slots, { retryCount: 0 }),
+      transport: ranked,
       batch: { multicall: false },
     });
     return entry;

@@ -38,6 +38,8 @@ const TRANSPORT_FAILURES = new Set(['HttpRequestError', 'TimeoutError', 'SocketC
  */
 export function isEndpointFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
+  // Some nodes answer a revert as an internal error (-32603); it is still the request's fault.
+  if (/revert/i.test(err.message)) return false;
   if (err instanceof BaseError) return Boolean(err.walk((e) => e instanceof Error && TRANSPORT_FAILURES.has(e.name)));
   return TRANSPORT_FAILURES.has(err.name) || err.name === 'AbortError' || err.name === 'TypeError';
 }

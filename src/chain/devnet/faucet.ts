@@ -54,7 +54,8 @@ export class DevnetFaucet {
     const deployment = this.#deployment;
     let hash: Hex;
     if (symbol === 'ETH') {
-      hash = (await this.#sender.transact({ to, value: amount, gas: 21_000n })).transactionHash;
+      // Room for a contract wallet's receive() (a Safe does work there); unused gas is refunded.
+      hash = (await this.#sender.transact({ to, value: amount, gas: 100_000n })).transactionHash;
     } else if (symbol === 'WETH') {
       await this.#sender.call(deployment.weth, wethAbi, 'deposit', [], { gas: 100_000n, value: amount });
       hash = (await this.#sender.call(deployment.weth, wethAbi, 'transfer', [to, amount], { gas: 100_000n })).transactionHash;

@@ -53,7 +53,7 @@ export class DevnetJournal {
    * Opens (or starts) the journal in `dir`. A journal from another deployment version cannot be
    * replayed onto this one; it is moved aside, not deleted, and the devnet starts fresh.
    */
-  static open(dir: string, expected: { version: string; chainId: number; now: number }): OpenedJournal {
+  static open(dir: string, expected: { version: string; chainId: number; now: number; genesisTime: number }): OpenedJournal {
     mkdirSync(dir, { recursive: true });
     claimLock(dir);
     let setAside: string | undefined;
@@ -77,7 +77,7 @@ export class DevnetJournal {
       entries = [];
     }
     if (!meta) {
-      meta = { format: 1, version: expected.version, chainId: expected.chainId, genesisTime: expected.now };
+      meta = { format: 1, version: expected.version, chainId: expected.chainId, genesisTime: expected.genesisTime };
       rmSync(path.join(dir, FILE), { force: true });
       writeFileSync(path.join(dir, META), `${JSON.stringify(meta, null, 2)}\n`);
     }

@@ -55,6 +55,7 @@ export class MarketMaker {
   #steps = 0;
   #timer: NodeJS.Timeout | undefined;
   #paused = false;
+  #busy = false;
   #running: Promise<unknown> = Promise.resolve();
   readonly #symbols = new Map<string, string>();
   readonly #decimals = new Map<string, number>();
@@ -84,8 +85,15 @@ export class MarketMaker {
   start(): void {
     if (this.#intervalMs <= 0 || this.#timer) return;
     this.#timer = setInterval(() => {
-      if (this.#paused) return;
-      this.#running = this.step().catch((err: unknown) => this.#log.warn({ err }, 'market-maker step failed'));
+      // A step slower than the interval (a loaded machine) is not overlapped by the next one:
+      // overlapping steps would race for the maker's balances and break the seed's price path.
+      if (this.#paused || this.#busy) return;
+      this.#busy = true;
+      this.#running = this.step()
+        .catch((err: unknown) => this.#log.warn({ err }, 'market-maker step failed'))
+        .finally(() => {
+          this.#busy = false;
+        });
     }, this.#intervalMs);
     this.#timer.unref();
   }

@@ -6,7 +6,7 @@ import { deployDevnet, deploymentVersion } from './deploy.js';
 import type { Deployment } from './deployment.js';
 import { createEdrProvider, type Eip1193Provider } from './edr.js';
 import { DevnetJournal, type JournalEntry } from './journal.js';
-import { compactJournal, replayJournal } from './replay.js';
+import { anchorClock, compactJournal, replayJournal } from './replay.js';
 import { diffState, readState, watchedState, type StateSnapshot, type WatchedState } from './state-watch.js';
 
 export interface DevnetStartOptions {
@@ -51,13 +51,16 @@ export class DevnetNode implements Eip1193Provider {
     const now = options.now ?? Date.now;
     const started = performance.now();
     const version = deploymentVersion(DEVNET_CHAIN_ID);
-    const opened = options.dir ? DevnetJournal.open(options.dir, { version, chainId: DEVNET_CHAIN_ID, now: now() }) : undefined;
+    // Every deployment block moves the chain clock at least a second; starting the genesis that far
+    // in the past and re-anchoring after deployment keeps block times equal to wall-clock time.
+    const genesisTime = now() - GENESIS_LEAD_MS;
+    const opened = options.dir ? DevnetJournal.open(options.dir, { version, chainId: DEVNET_CHAIN_ID, now: now(), genesisTime }) : undefined;
     try {
       if (opened?.setAside) options.log.warn({ dir: options.dir }, `devnet journal set aside and a fresh devnet deployed: ${opened.setAside}`);
       const edr = await createEdrProvider({
         chainId: DEVNET_CHAIN_ID,
         accounts: (Object.keys(devnetKeys) as (keyof typeof devnetKeys)[]).map((role) => ({ privateKey: devnetKeys[role].key, balance: GENESIS_BALANCES[role] })),
-        ...(opened ? { initialDate: new Date(opened.meta.genesisTime) } : {}),
+        initialDate: new Date(opened ? opened.meta.genesisTime : genesisTime),
       });
       const bootClient = createPublicClient({ transport: custom(edr, { retryCount: 0 }) });
       const deployment = await deployDevnet({ provider: edr, client: bootClient, chainId: DEVNET_CHAIN_ID });
@@ -69,6 +72,8 @@ export class DevnetNode implements Eip1193Provider {
         if (replay.diverged.length > 0) options.log.warn({ diverged: replay.diverged.length, first: replay.diverged[0] }, 'devnet replay: some transactions did not come back as recorded');
         opened.journal.rewrite(compactJournal(opened.entries));
         options.log.info({ transactions: replay.transactions }, 'devnet state restored from its journal');
+      } else {
+        await anchorClock(edr, now);
       }
       const node = new DevnetNode(edr, deployment, options.log, makerState);
       if (opened) {
@@ -95,14 +100,22 @@ export class DevnetNode implements Eip1193Provider {
    * and journaled after it is mined.
    */
   async request(args: { method: string; params?: unknown[] | object }): Promise<unknown> {
-    if (args.method !== 'eth_sendRawTransaction') return this.edr.request(args);
-    return this.#locked(() => this.#sendJournaled(args));
+    try {
+      if (args.method !== 'eth_sendRawTransaction') return await this.edr.request(args);
+      return await this.#locked(() => this.#sendJournaled(args));
+    } catch (err) {
+      throw asRpcError(err);
+    }
   }
 
   /** Sends without journaling, for the market-maker, whose effects are journaled as state. */
-  sendUnjournaled(args: { method: string; params?: unknown[] | object }): Promise<unknown> {
-    if (args.method !== 'eth_sendRawTransaction') return this.edr.request(args);
-    return this.#locked(() => this.edr.request(args));
+  async sendUnjournaled(args: { method: string; params?: unknown[] | object }): Promise<unknown> {
+    try {
+      if (args.method !== 'eth_sendRawTransaction') return await this.edr.request(args);
+      return await this.#locked(() => this.edr.request(args));
+    } catch (err) {
+      throw asRpcError(err);
+    }
   }
 
   /** Persists pool state, the maker's state and the chain head (run periodically and at close). */
@@ -176,6 +189,34 @@ export class DevnetNode implements Eip1193Provider {
     this.#lock = run.catch(() => undefined);
     return run;
   }
+}
+
+const GENESIS_LEAD_MS = 10 * 60_000;
+
+/** A revert, in the shape nodes answer it (geth's code 3 with the revert data). */
+export class ExecutionRevertedError extends Error {
+  readonly code = 3;
+  constructor(
+    message: string,
+    readonly data: Hex,
+  ) {
+    super(message);
+    this.name = 'ExecutionRevertedError';
+  }
+}
+
+/**
+ * EDR reports a revert as a "SolidityError" without a JSON-RPC code (and with Hardhat's stack
+ * trace attached). Wallets, viem and our breakers expect what real nodes send: code 3, "execution
+ * reverted: <reason>", the revert data — a caller's mistake, never the node failing.
+ */
+function asRpcError(err: unknown): unknown {
+  const e = err as { data?: unknown; message?: unknown; code?: unknown };
+  if (typeof e?.data === 'string' && e.data.startsWith('0x') && typeof e.message === 'string' && /revert/i.test(e.message)) {
+    const reason = /reverted with reason string '([^']*)'/.exec(e.message)?.[1] ?? /reverted with custom error '([^']*)'/.exec(e.message)?.[1];
+    return new ExecutionRevertedError(reason ? `execution reverted: ${reason}` : 'execution reverted', e.data as Hex);
+  }
+  return err;
 }
 
 /** viem's view of the devnet: chain id, native coin and where Multicall3 lives. */

@@ -25,6 +25,12 @@ async function advanceTo(provider: Eip1193Provider, block: number): Promise<void
   if (gap > 0) await provider.request({ method: 'hardhat_mine', params: [numberToHex(gap), '0x1'] });
 }
 
+/** Mines one block stamped now (or just after the head), so later blocks follow the wall clock. */
+export async function anchorClock(provider: Eip1193Provider, now: () => number): Promise<void> {
+  const at = Math.max(Math.floor(now() / 1000), (await latestTimestamp(provider)) + 1);
+  await provider.request({ method: 'evm_mine', params: [numberToHex(at)] });
+}
+
 /**
  * Rebuilds the persisted chain on a fresh deployment: pool state as it was, then each journaled
  * transaction at its original block number, timestamp and base fee, so hashes, receipts and
@@ -65,9 +71,7 @@ export async function replayJournal(provider: Eip1193Provider, entries: readonly
   }
   if (head) await advanceTo(provider, head.block + 1);
   // One block stamped now re-anchors the chain's clock to the wall clock after old timestamps.
-  const nowSeconds = Math.floor(now() / 1000);
-  const last = await latestTimestamp(provider);
-  await provider.request({ method: 'evm_mine', params: [numberToHex(Math.max(nowSeconds, last + 1))] });
+  await anchorClock(provider, now);
   return { transactions, diverged, makerState };
 }
 
