@@ -46,7 +46,8 @@ const bench: Bench = {
   name: 'http',
   async run() {
     const hello = await startHelloFastify();
-    const mobius = await startMobius({ MOBIUS_RATE_LIMIT_ADMIN: '1000000000' });
+    // The HTTP and assistant path alone: no devnet whose market-maker would add noise.
+    const mobius = await startMobius({ MOBIUS_RATE_LIMIT_ADMIN: '1000000000', CHAINS: 'none' });
     const ours: Round[] = [];
     const reference: Round[] = [];
     try {

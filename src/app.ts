@@ -1,19 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { erc20Abi } from 'viem';
 import { capabilities } from './capabilities/index.js';
 import type { ChainServices, DevnetServices } from './capabilities/services.js';
-import { BalanceReader } from './chain/balances.js';
-import { ChainAccess } from './chain/chain-access.js';
 import { CHAINS, chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
-import { priceFeedAbi } from './chain/devnet/contracts/artifacts.js';
-import { fetchRemoteDeployment, startDevnet, type Devnet } from './chain/devnet/devnet.js';
-import { DevnetFaucet } from './chain/devnet/faucet.js';
-import { runningDevnetEndpoint } from './chain/devnet/journal.js';
-import { devnetDir } from './chain/devnet/node.js';
-import { GasOracle, type NativeUsdSource } from './chain/gas.js';
-import { BUNDLED_TOKEN_LISTS, TokenRegistry } from './chain/tokens.js';
+import type { Deployment } from './chain/devnet/deployment.js';
+import type { Devnet } from './chain/devnet/devnet.js';
+import { devnetDir, runningDevnetEndpoint } from './chain/devnet/journal.js';
 import { SEED_TOKENS } from './chain/devnet/seed.js';
+import type { NativeUsdSource } from './chain/gas.js';
+import { BUNDLED_TOKEN_LISTS, type MetadataReader } from './chain/tokens.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import type { AppInfo } from './capabilities/services.js';
 import { ConfigError, type Config } from './config.js';
@@ -48,7 +43,8 @@ export interface App {
   apiKeys: ApiKeyStore;
   audit: AuditLog;
   rateLimiter: RateLimiter;
-  chain: ChainServices;
+  /** Undefined when no chain is served (CHAINS=none). */
+  chain: ChainServices | undefined;
   /** The devnet this process runs, if it runs one. */
   devnet: Devnet | undefined;
   /** Closes what the app opened (the database last). Safe to call twice. */
@@ -114,7 +110,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
     const chainSetup = await createChainServices(config, { log, metrics, ...(options.devnet ? { devnet: options.devnet } : {}), none: options.withoutChains === true });
     closers.push(chainSetup.close);
-    for (const check of chainSetup.chain.access.healthChecks()) health.register(check);
+    for (const check of chainSetup.chain?.access.healthChecks() ?? []) health.register(check);
 
     const registry = new CapabilityRegistry(capabilities);
     const invoker = new CapabilityInvoker({
@@ -194,13 +190,26 @@ export function enabledChains(config: Config): ChainKey[] {
 }
 
 interface ChainSetup {
-  chain: ChainServices;
+  chain: ChainServices | undefined;
   devnet: Devnet | undefined;
   close(): Promise<void>;
 }
 
 async function createChainServices(config: Config, deps: { log: Logger; metrics: Metrics; devnet?: Devnet; none: boolean }): Promise<ChainSetup> {
   const keys = deps.none ? [] : enabledChains(config);
+  if (keys.length === 0) return { chain: undefined, devnet: undefined, close: () => Promise.resolve() };
+  // Loaded only when a chain is served: viem and the devnet are most of the start-up time and
+  // memory of a server that serves none.
+  const [{ ChainAccess }, { BalanceReader }, { GasOracle }, { TokenRegistry }, { fetchRemoteDeployment, startDevnet }, { DevnetFaucet }, { priceFeedAbi }, { erc20Abi }] = await Promise.all([
+    import('./chain/chain-access.js'),
+    import('./chain/balances.js'),
+    import('./chain/gas.js'),
+    import('./chain/tokens.js'),
+    import('./chain/devnet/devnet.js'),
+    import('./chain/devnet/faucet.js'),
+    import('./chain/devnet/contracts/artifacts.js'),
+    import('viem'),
+  ]);
   const rpcUrls: Partial<Record<ChainKey, string[]>> = {};
   for (const key of keys) {
     const variable = rpcEnvName(key);
@@ -209,7 +218,7 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
   }
   let devnet: Devnet | undefined;
   let ownDevnet = false;
-  let remoteDevnet: Awaited<ReturnType<typeof fetchRemoteDeployment>> | undefined;
+  let remoteDevnet: Deployment | undefined;
   if (keys.includes('devnet')) {
     const shared = !rpcUrls.devnet && !deps.devnet && config.DEVNET_PERSIST ? runningDevnetEndpoint(devnetDir(config.MOBIUS_DATA_DIR)) : undefined;
     if (shared) {
@@ -240,24 +249,22 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
     metrics: deps.metrics,
     log: deps.log,
   });
-  const tokens = new TokenRegistry({
-    chains: access.chains(),
-    readMetadata: (chainId, address) =>
-      access.read(chainId, async (client) => {
-        const info = access.chain(chainId);
-        const [name, symbol, decimals, totalSupply] = await client.multicall({
-          allowFailure: false,
-          ...(info.multicall3 ? { multicallAddress: info.multicall3 } : {}),
-          contracts: [
-            { address, abi: erc20Abi, functionName: 'name' },
-            { address, abi: erc20Abi, functionName: 'symbol' },
-            { address, abi: erc20Abi, functionName: 'decimals' },
-            { address, abi: erc20Abi, functionName: 'totalSupply' },
-          ],
-        });
-        return { name, symbol, decimals, totalSupply };
-      }),
-  });
+  const readTokenMetadata: MetadataReader = (chainId, address) =>
+    access.read(chainId, async (client) => {
+      const info = access.chain(chainId);
+      const [name, symbol, decimals, totalSupply] = await client.multicall({
+        allowFailure: false,
+        ...(info.multicall3 ? { multicallAddress: info.multicall3 } : {}),
+        contracts: [
+          { address, abi: erc20Abi, functionName: 'name' },
+          { address, abi: erc20Abi, functionName: 'symbol' },
+          { address, abi: erc20Abi, functionName: 'decimals' },
+          { address, abi: erc20Abi, functionName: 'totalSupply' },
+        ],
+      });
+      return { name, symbol, decimals, totalSupply };
+    });
+  const tokens = new TokenRegistry({ chains: access.chains(), readMetadata: readTokenMetadata });
   const deployment = devnet?.node.deployment ?? remoteDevnet;
   let devnetServices: DevnetServices | undefined;
   if (deployment) {
@@ -281,7 +288,7 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
     return { price: Number(answer) / 10 ** ethUsdFeed.decimals, source: 'the devnet ETH/USD feed' };
   };
   return {
-    chain: { access, tokens, balances: new BalanceReader(access), gas: new GasOracle(access, nativeUsd), devnet: devnetServices },
+    chain: { access, tokens, balances: new BalanceReader(access), gas: new GasOracle(access, nativeUsd), devnet: devnetServices, readTokenMetadata },
     devnet,
     async close() {
       access.close();
@@ -289,7 +296,6 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
     },
   };
 }
-
 
 export interface RunningServer {
   app: App;

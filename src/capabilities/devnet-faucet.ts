@@ -31,7 +31,7 @@ export const devnetFaucet = defineCapability({
   effect: 'read',
   cost: 5,
   async run(ctx, input) {
-    const devnet = ctx.services.chain.devnet;
+    const devnet = ctx.services.chain?.devnet;
     if (!devnet) throw new UserError('bad_input', 'The faucet only exists on the devnet, and this Möbius is not serving one.');
     const to = parseAddress(input.address);
     const symbol = (input.token ?? 'ETH').replace(/^\$/, '').toUpperCase();

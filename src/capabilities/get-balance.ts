@@ -6,7 +6,7 @@ import { displayAmount } from '../core/amount.js';
 import { UserError } from '../core/errors.js';
 import { escapeMarkup, table, type Block } from '../core/reply.js';
 import type { TokenRef } from '../core/token.js';
-import { chainSlot, chainsFor } from './chain-input.js';
+import { chainSlot, chainsFor, chainServices } from './chain-input.js';
 import './services.js';
 
 export const getBalance = defineCapability({
@@ -21,7 +21,7 @@ export const getBalance = defineCapability({
   effect: 'read',
   cost: 2,
   async run(ctx, input) {
-    const { chain } = ctx.services;
+    const chain = chainServices(ctx);
     if (!input.address) {
       throw new UserError('bad_input', 'Which address? Send me one (0x…) and I will read its balances. Wallets of your own come with the wallet features.');
     }

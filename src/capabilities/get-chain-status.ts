@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCapability } from '../core/capability.js';
 import { escapeMarkup, table, type Block } from '../core/reply.js';
-import { chainSlot, chainsFor } from './chain-input.js';
+import { chainSlot, chainsFor, chainServices } from './chain-input.js';
 import './services.js';
 
 export const getChainStatus = defineCapability({
@@ -11,7 +11,7 @@ export const getChainStatus = defineCapability({
   examples: ['chain status', 'are the chains up', 'rpc status', 'latest block', 'block height on base', 'devnet status', 'network status'],
   effect: 'read',
   async run(ctx, input) {
-    const { chain } = ctx.services;
+    const chain = chainServices(ctx);
     const chains = chainsFor(chain, input.chain);
     const now = Math.floor(Date.now() / 1000);
     const statuses = await Promise.all(

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { formatGwei } from 'viem';
 import { defineCapability } from '../core/capability.js';
-import { displayAmount } from '../core/amount.js';
+import { displayAmount, formatAmount } from '../core/amount.js';
 import { escapeMarkup, table, type Block } from '../core/reply.js';
 import type { GasQuote } from '../chain/gas.js';
-import { chainSlot, chainsFor } from './chain-input.js';
+import { chainSlot, chainsFor, chainServices } from './chain-input.js';
 import './services.js';
+
+const formatGwei = (wei: bigint) => formatAmount({ base: wei, decimals: 9 }, { maxFractionDigits: 9 });
 
 function usd(value: number | undefined): string {
   if (value === undefined) return '';
@@ -19,7 +20,7 @@ export const getGas = defineCapability({
   examples: ['gas', 'gas price', 'how much is gas', 'gas on base', 'what does a swap cost in gas', 'gwei', 'fees right now'],
   effect: 'read',
   async run(ctx, input) {
-    const { chain } = ctx.services;
+    const chain = chainServices(ctx);
     const chains = chainsFor(chain, input.chain);
     const settled = await Promise.allSettled(chains.map((info) => chain.gas.quote(info.id)));
     const blocks: Block[] = [];

@@ -1,11 +1,10 @@
-import { erc20Abi } from 'viem';
 import { z } from 'zod';
 import { explorerAddressUrl } from '../chain/chains.js';
 import { defineCapability, type CapabilityResult } from '../core/capability.js';
 import { displayAmount } from '../core/amount.js';
 import { UserError } from '../core/errors.js';
 import { escapeMarkup, table, type Button } from '../core/reply.js';
-import { chainSlot } from './chain-input.js';
+import { chainSlot, chainServices } from './chain-input.js';
 import './services.js';
 
 export const getTokenInfo = defineCapability({
@@ -18,7 +17,7 @@ export const getTokenInfo = defineCapability({
   examples: ['token info usdc', 'what is pepe', 'contract address of link', 'info on 0x…', 'usdc on base contract', 'decimals of wbtc', 'total supply of uni'],
   effect: 'read',
   async run(ctx, input): Promise<CapabilityResult<Record<string, unknown>>> {
-    const { chain } = ctx.services;
+    const chain = chainServices(ctx);
     const chainId = input.chain ? chain.access.chain(input.chain).id : undefined;
     const found = await chain.tokens.resolve(input.token, chainId === undefined ? {} : { chainId });
     if (found.kind === 'unknown') {
@@ -41,18 +40,7 @@ export const getTokenInfo = defineCapability({
       };
     }
     const address = token.address;
-    const [name, symbol, decimals, totalSupply] = await chain.access.read(info.id, (client) =>
-      client.multicall({
-        allowFailure: false,
-        ...(info.multicall3 ? { multicallAddress: info.multicall3 } : {}),
-        contracts: [
-          { address, abi: erc20Abi, functionName: 'name' },
-          { address, abi: erc20Abi, functionName: 'symbol' },
-          { address, abi: erc20Abi, functionName: 'decimals' },
-          { address, abi: erc20Abi, functionName: 'totalSupply' },
-        ],
-      }),
-    );
+    const { name, symbol, decimals, totalSupply } = await chain.readTokenMetadata(info.id, address);
     const explorer = explorerAddressUrl(info, address);
     const supply = displayAmount({ base: totalSupply, decimals });
     const rows: Array<[string, string]> = [

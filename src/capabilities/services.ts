@@ -5,7 +5,7 @@ import type { Deployment } from '../chain/devnet/deployment.js';
 import type { DevnetFaucet } from '../chain/devnet/faucet.js';
 import type { MarketMaker } from '../chain/devnet/market-maker.js';
 import type { GasOracle } from '../chain/gas.js';
-import type { TokenRegistry } from '../chain/tokens.js';
+import type { MetadataReader, TokenRegistry } from '../chain/tokens.js';
 import type { HealthRegistry } from '../infra/health.js';
 
 /** Facts about this running instance, for get_status and /health. */
@@ -26,6 +26,8 @@ export interface ChainServices {
   gas: GasOracle;
   /** Present when the devnet is served: in this process (with its market-maker) or over RPC_URL_DEVNET. */
   devnet: DevnetServices | undefined;
+  /** An ERC-20's name, symbol, decimals and supply, read from the chain now (not cached). */
+  readTokenMetadata: MetadataReader;
 }
 
 export interface DevnetServices {
@@ -44,6 +46,7 @@ declare module '../core/capability.js' {
     registry: CapabilityRegistry;
     health: HealthRegistry;
     appInfo: AppInfo;
-    chain: ChainServices;
+    /** Undefined when the instance serves no chains (CHAINS=none): the chain layer is not even loaded. */
+    chain: ChainServices | undefined;
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../core/errors.js';
-import { looksLikeAddress, parseAddress } from './address.js';
+import { looksLikeAddress, parseAddress, toChecksumAddress } from './address.js';
 
 const USDC = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48';
 
@@ -52,5 +52,16 @@ describe('parseAddress', () => {
     assert.equal(looksLikeAddress(USDC), true);
     assert.equal(looksLikeAddress('usdc'), false);
     assert.equal(looksLikeAddress('0xzz'), false);
+  });
+});
+
+describe('toChecksumAddress', () => {
+  it('agrees with viem\'s EIP-55 checksum on random addresses', async () => {
+    const { getAddress } = await import('viem');
+    const { randomBytes } = await import('node:crypto');
+    for (let i = 0; i < 300; i++) {
+      const lower = randomBytes(20).toString('hex');
+      assert.equal(toChecksumAddress(lower), getAddress(`0x${lower}`));
+    }
   });
 });

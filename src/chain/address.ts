@@ -1,10 +1,23 @@
-import { getAddress } from 'viem';
+import { keccak_256 } from '@noble/hashes/sha3';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import { UserError } from '../core/errors.js';
 import type { Address } from '../core/token.js';
 
 /** True for text shaped like an address attempt (0x then hex digits), right or wrong length. */
 export function looksLikeAddress(text: string): boolean {
   return /^0x[0-9a-f]*$/i.test(text.trim());
+}
+
+/**
+ * EIP-55: a hex digit is upper-case where the matching nibble of keccak256(lower-case address) is
+ * 8 or more. Written out here (with the tiny @noble/hashes) so reading an address does not load
+ * viem: a server serving no chains never does.
+ */
+export function toChecksumAddress(lowerHex40: string): Address {
+  const hash = bytesToHex(keccak_256(utf8ToBytes(lowerHex40)));
+  let out = '0x';
+  for (let i = 0; i < 40; i++) out += parseInt(hash[i]!, 16) >= 8 ? lowerHex40[i]!.toUpperCase() : lowerHex40[i]!;
+  return out as Address;
 }
 
 function shorten(text: string): string {
@@ -29,7 +42,7 @@ export function parseAddress(text: string, label = 'address'): Address {
   if (/[^0-9a-f]/i.test(hex)) fail(`${shorten(input)} has characters that are not hex digits (0-9, a-f)`);
   if (hex.length !== 40) fail(`an address is 0x followed by 40 hex digits; this one has ${hex.length}`);
   if (/^0+$/.test(hex)) fail('that is the zero address, which burns whatever is sent to it');
-  const checksummed = getAddress(`0x${hex.toLowerCase()}`);
+  const checksummed = toChecksumAddress(hex.toLowerCase());
   const mixedCase = /[a-f]/.test(hex) && /[A-F]/.test(hex);
   if (mixedCase && `0x${hex}` !== checksummed) fail(`${shorten(input)} has a wrong checksum — check for a typo`);
   return checksummed;

@@ -12,9 +12,9 @@ import {
   findChain,
   parseRpcUrlList,
   rpcEnvName,
-  toViemChain,
   type ChainKey,
 } from './chains.js';
+import { toViemChain } from './viem-chain.js';
 
 const VIEM_NAMES: Record<Exclude<ChainKey, 'devnet'>, keyof typeof viemChains> = {
   ethereum: 'mainnet',

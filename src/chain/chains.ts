@@ -3,8 +3,6 @@
  * keyless public RPC endpoints. Facts come from viem's chain definitions (`viem/chains`) and
  * chainlist.org; `chains.test.ts` cross-checks ids, native coins and explorers against viem.
  */
-import type { Chain } from 'viem';
-import { arbitrum, avalanche, base, bsc, mainnet, optimism, polygon, pulsechain } from 'viem/chains';
 import type { Address } from '../core/token.js';
 
 export type ChainKey = 'ethereum' | 'base' | 'arbitrum' | 'optimism' | 'polygon' | 'bsc' | 'avalanche' | 'pulsechain' | 'devnet';
@@ -27,7 +25,7 @@ export interface ChainInfo {
   readonly devnet: boolean;
 }
 
-const MULTICALL3: Address = '0xcA11bde05977b3631167028862bE2a173976CA11';
+export const MULTICALL3: Address = '0xcA11bde05977b3631167028862bE2a173976CA11';
 const ETHER = { symbol: 'ETH', name: 'Ether', decimals: 18 } as const;
 
 export const CHAINS: readonly ChainInfo[] = [
@@ -167,18 +165,6 @@ export const chainKeys: readonly ChainKey[] = CHAINS.map((c) => c.key);
 const byKey = new Map<ChainKey, ChainInfo>(CHAINS.map((c) => [c.key, c]));
 const byId = new Map<number, ChainInfo>(CHAINS.map((c) => [c.id, c]));
 
-/** viem's own definitions carry chain-specific formatters (OP-stack deposits, fee estimators). */
-const VIEM_CHAINS: Partial<Record<ChainKey, Chain>> = {
-  ethereum: mainnet,
-  base,
-  arbitrum,
-  optimism,
-  polygon,
-  bsc,
-  avalanche,
-  pulsechain,
-};
-
 export function chainByKey(key: ChainKey): ChainInfo {
   const info = byKey.get(key);
   if (!info) throw new Error(`unknown chain key ${String(key)}`);
@@ -248,33 +234,6 @@ export function parseRpcUrlList(variable: string, value: string): string[] {
     if (!urls.includes(part)) urls.push(part);
   }
   return urls;
-}
-
-/** A viem Chain object for the chain (multicall3 from the argument when given, else the registry). */
-export function toViemChain(info: ChainInfo, options: { multicall3?: Address; rpcUrls?: string[] } = {}): Chain {
-  const urls = options.rpcUrls ?? [...info.defaultRpcUrls];
-  const http = urls.filter((u) => /^https?:/i.test(u));
-  const webSocket = urls.filter((u) => /^wss?:/i.test(u));
-  const multicall3 = options.multicall3 ?? info.multicall3;
-  const known = VIEM_CHAINS[info.key];
-  const knownMulticall = known?.contracts?.multicall3;
-  const contracts: Record<string, unknown> = { ...known?.contracts };
-  if (multicall3 === null) delete contracts.multicall3;
-  else {
-    // blockCreated lets viem refuse multicall at blocks before deployment; it holds only for the registry's address.
-    const sameAsKnown = knownMulticall !== undefined && knownMulticall.address.toLowerCase() === multicall3.toLowerCase();
-    contracts.multicall3 = sameAsKnown ? knownMulticall : { address: multicall3 };
-  }
-  return {
-    ...known,
-    id: info.id,
-    name: info.name,
-    nativeCurrency: { ...info.native },
-    rpcUrls: { default: webSocket.length > 0 ? { http, webSocket } : { http } },
-    blockExplorers: info.explorer ? { default: { name: info.explorer.name, url: info.explorer.url } } : undefined,
-    contracts,
-    testnet: info.devnet,
-  } as Chain;
 }
 
 /** Transaction link on the chain's explorer (null for devnet). */

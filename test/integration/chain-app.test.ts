@@ -112,7 +112,7 @@ describe('the chain capabilities and /rpc/devnet on a running server', () => {
     const other = await createTestApp('sqlite', { RPC_URL_DEVNET: `${server.url}/rpc/devnet` });
     try {
       assert.equal(other.app.devnet, undefined, 'no devnet of its own');
-      const deployment = other.app.chain.devnet!.deployment;
+      const deployment = other.app.chain!.devnet!.deployment;
       assert.equal(deployment.multicall3, server.app.devnet!.node.deployment.multicall3);
       const address = '0x00000000000000000000000000000000000b0b03';
       const principal = { ref: { platform: 'api', id: 't' }, userId: 'u1', tier: 'pro' } as never;
@@ -122,6 +122,25 @@ describe('the chain capabilities and /rpc/devnet on a running server', () => {
       assert.equal(seen.body.data.balances[0].amount, ETH('7').toString());
     } finally {
       await other.dispose();
+    }
+  });
+});
+
+describe('a server that serves no chains', () => {
+  it('says so for chain questions, and still answers everything else', async () => {
+    const server = await startTestServer('sqlite', { CHAINS: 'none' });
+    try {
+      const gas = await request(server.url, 'POST', '/v1/capabilities/get_gas', { json: { input: {} } });
+      assert.equal(gas.status, 400);
+      assert.match(gas.body.error.message, /serves no chains/);
+      const faucet = await request(server.url, 'POST', '/v1/capabilities/devnet_faucet', { json: { input: { address: '0x00000000000000000000000000000000000b0b01' } } });
+      assert.match(faucet.body.error.message, /not serving one/);
+      assert.equal((await request(server.url, 'POST', '/rpc/devnet', { json: { jsonrpc: '2.0', id: 1, method: 'eth_chainId' } })).status, 404);
+      const status = await request(server.url, 'POST', '/v1/chat', { json: { text: 'status' } });
+      assert.equal(status.status, 200);
+      assert.equal(server.app.chain, undefined);
+    } finally {
+      await server.dispose();
     }
   });
 });

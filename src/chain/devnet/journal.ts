@@ -184,6 +184,11 @@ export class DevnetBusyError extends Error {
   override name = 'DevnetBusyError';
 }
 
+/** Where a data directory keeps its devnet. */
+export function devnetDir(dataDir: string): string {
+  return path.resolve(dataDir, 'devnet');
+}
+
 /** `mobius devnet reset`: forget the persisted devnet so the next start deploys it fresh. */
 export function resetDevnetState(dir: string): { removed: boolean } {
   if (!existsSync(dir)) return { removed: false };

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createPublicClient, custom, defineChain, type Hex, type PublicClient } from 'viem';
 import type { Logger } from '../../core/capability.js';
 import { devnetKeys, DEVNET_CHAIN_ID, GENESIS_BALANCES } from './accounts.js';
@@ -229,8 +228,4 @@ export function devnetChain(deployment: Pick<Deployment, 'chainId' | 'multicall3
     contracts: { multicall3: { address: deployment.multicall3 } },
     testnet: true,
   });
-}
-
-export function devnetDir(dataDir: string): string {
-  return path.resolve(dataDir, 'devnet');
 }
