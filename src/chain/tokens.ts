@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { editDistance } from '../core/edit-distance.js';
 import { MobiusError, UserError } from '../core/errors.js';
 import { TokenRefSchema, type Address, type TokenRef } from '../core/token.js';
 import { looksLikeAddress, parseAddress } from './address.js';
@@ -105,21 +106,6 @@ interface ChainTokens {
 }
 
 type CachedLookup = { token: TokenRef } | { error: UserError; expiresAt: number };
-
-/** Optimal-string-alignment distance; symbols are short, so the full table is cheap. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
 
 function normalizeName(text: string): string {
   return text
@@ -387,7 +373,7 @@ export class TokenRegistry {
     const scored = new Map<string, number>();
     for (const c of chains) {
       for (const t of this.byChain.get(c.id)!.tokens) {
-        const d = editDistance(q, t.symbol.toLowerCase());
+        const d = editDistance(q, t.symbol.toLowerCase(), limit);
         if (d <= limit && d < (scored.get(t.symbol) ?? Infinity)) scored.set(t.symbol, d);
       }
     }
