@@ -5,6 +5,7 @@ import type { ChainServices, DevnetServices } from './capabilities/services.js';
 import { CHAINS, chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
 import type { Deployment } from './chain/devnet/deployment.js';
 import type { Devnet } from './chain/devnet/devnet.js';
+import type { DevnetAdmin } from './chain/devnet/rpc-gateway.js';
 import { devnetDir, runningDevnetEndpoint } from './chain/devnet/journal.js';
 import { SEED_TOKENS } from './chain/devnet/seed.js';
 import type { NativeUsdSource } from './chain/gas.js';
@@ -325,7 +326,7 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       apiKeys: app.apiKeys,
       health: app.health,
       metrics: app.metrics,
-      ...(app.devnet ? { devnetRpc: { provider: app.devnet.node, deployment: app.devnet.node.deployment } } : {}),
+      ...(app.devnet ? { devnetRpc: { provider: app.devnet.node, deployment: app.devnet.node.deployment, admin: marketMakerAdmin(app.devnet) } } : {}),
     });
     await http.listen({ host: config.MOBIUS_HOST, port: config.MOBIUS_PORT });
   } catch (err) {
@@ -359,6 +360,20 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       await app.close();
     })());
   return { app, http, url: `http://${host}:${port}`, stop };
+}
+
+/** `mobius_marketMaker` on the devnet's RPC: status, pause, resume, or one step now. */
+function marketMakerAdmin(devnet: Devnet): DevnetAdmin {
+  return {
+    async marketMaker(action) {
+      const maker = devnet.marketMaker;
+      if (action === 'pause') maker.pause();
+      if (action === 'resume') maker.resume();
+      const swap = action === 'step' ? await maker.step() : undefined;
+      const { fair, steps } = maker.state();
+      return { paused: maker.paused, intervalMs: maker.intervalMs, steps, fair, ...(swap ? { swap: { ...swap, amountIn: swap.amountIn.toString() } } : {}) };
+    },
+  };
 }
 
 /** The usual reasons a listen fails, as one line naming the setting to change. */

@@ -108,6 +108,21 @@ describe('the chain capabilities and /rpc/devnet on a running server', () => {
     assert.deepEqual(refused.body[2].result, []);
   });
 
+  it('lets the machine owner pause, resume and step the market-maker over the devnet RPC', async () => {
+    const call = async (action: string) => (await rpc(server.url, { jsonrpc: '2.0', id: 1, method: 'mobius_marketMaker', params: [{ action }] })).body;
+    const before = (await call('status')).result;
+    const stepped = (await call('step')).result;
+    assert.equal(stepped.steps, before.steps + 1);
+    assert.ok(BigInt(stepped.swap.amountIn) > 0n);
+    assert.equal((await call('pause')).result.paused, true);
+    assert.equal((await call('sideways')).error.code, -32602);
+    // Off loopback the same method does not exist: without the admin hook it is refused.
+    const { answerDevnetRpc } = await import('../../src/chain/devnet/rpc-gateway.js');
+    const devnet = server.app.devnet!;
+    const refused = (await answerDevnetRpc(devnet.node, devnet.node.deployment, { jsonrpc: '2.0', id: 1, method: 'mobius_marketMaker', params: [{ action: 'pause' }] })) as { error: { code: number } };
+    assert.equal(refused.error.code, -32601);
+  });
+
   it('lets another instance use this devnet over RPC_URL_DEVNET, faucet included', async () => {
     const other = await createTestApp('sqlite', { RPC_URL_DEVNET: `${server.url}/rpc/devnet` });
     try {

@@ -19,6 +19,12 @@ const PUBLIC_METHODS = new Set([
 
 export const MAX_BATCH = 100;
 
+/** Operator controls, offered only where the caller is the machine's owner (see the route). */
+export interface DevnetAdmin {
+  /** `mobius_marketMaker` with `{action: 'status' | 'pause' | 'resume' | 'step'}`. */
+  marketMaker(action: string): Promise<unknown>;
+}
+
 export interface JsonRpcResponse {
   jsonrpc: '2.0';
   id: string | number | null;
@@ -36,16 +42,16 @@ function failure(id: Id, code: number, message: string, data?: unknown): JsonRpc
  * Answers one JSON-RPC 2.0 body (a request or a batch) against the devnet. Every error is a
  * JSON-RPC error object, as wallets expect, never an HTTP error.
  */
-export async function answerDevnetRpc(provider: Eip1193Provider, deployment: Deployment, body: unknown): Promise<JsonRpcResponse | JsonRpcResponse[]> {
+export async function answerDevnetRpc(provider: Eip1193Provider, deployment: Deployment, body: unknown, admin?: DevnetAdmin): Promise<JsonRpcResponse | JsonRpcResponse[]> {
   if (Array.isArray(body)) {
     if (body.length === 0) return failure(null, -32600, 'empty batch');
     if (body.length > MAX_BATCH) return failure(null, -32600, `a batch holds at most ${MAX_BATCH} requests`);
-    return Promise.all(body.map((one) => answerOne(provider, deployment, one)));
+    return Promise.all(body.map((one) => answerOne(provider, deployment, one, admin)));
   }
-  return answerOne(provider, deployment, body);
+  return answerOne(provider, deployment, body, admin);
 }
 
-async function answerOne(provider: Eip1193Provider, deployment: Deployment, request: unknown): Promise<JsonRpcResponse> {
+async function answerOne(provider: Eip1193Provider, deployment: Deployment, request: unknown, admin: DevnetAdmin | undefined): Promise<JsonRpcResponse> {
   if (typeof request !== 'object' || request === null) return failure(null, -32600, 'invalid request');
   const { id = null, method, params } = request as { id?: Id; method?: unknown; params?: unknown };
   const safeId: Id = typeof id === 'string' || typeof id === 'number' ? id : null;
@@ -53,6 +59,16 @@ async function answerOne(provider: Eip1193Provider, deployment: Deployment, requ
   if (params !== undefined && !Array.isArray(params)) return failure(safeId, -32602, 'params must be an array');
   if (method === 'mobius_deployment') return { jsonrpc: '2.0', id: safeId, result: deployment };
   if (method === 'eth_accounts') return { jsonrpc: '2.0', id: safeId, result: [] };
+  if (method === 'mobius_marketMaker') {
+    if (!admin) return failure(safeId, -32601, 'mobius_marketMaker is only available on a server listening on loopback (the machine owner\'s devnet)');
+    const action = (params as Array<{ action?: unknown }> | undefined)?.[0]?.action ?? 'status';
+    if (typeof action !== 'string' || !['status', 'pause', 'resume', 'step'].includes(action)) return failure(safeId, -32602, 'action must be status, pause, resume or step');
+    try {
+      return { jsonrpc: '2.0', id: safeId, result: await admin.marketMaker(action) };
+    } catch (err) {
+      return failure(safeId, -32603, (err as Error).message.split('\n')[0] ?? 'failed');
+    }
+  }
   if (!PUBLIC_METHODS.has(method)) return failure(safeId, -32601, `the method ${method} is not available on the public devnet endpoint`);
   try {
     const result = await provider.request({ method, params: params ?? [] });
