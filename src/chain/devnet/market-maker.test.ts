@@ -28,7 +28,7 @@ async function feeds(node: DevnetNode): Promise<{ symbol: string; roundId: bigin
   );
 }
 
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const started = performance.now();
   while (!condition()) {
     if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
