@@ -32,6 +32,11 @@ export type RequestKey = string;
 
 export interface PriceSource {
   readonly name: string;
+  /**
+   * Whether it may price devnet copies (tokens flagged `devnet`): only sources that read the
+   * devnet itself do. A market API pricing "devnet ETH" at the real ETH price would be a lie.
+   */
+  readonly servesDevnet?: boolean;
   /** How long an answer from this source is trusted before it counts as stale (ms). */
   readonly maxAgeMs: number;
   /** Whether this source can price `request` at all (no network). */
