@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { capabilities } from './capabilities/index.js';
-import type { ChainServices, DevnetServices } from './capabilities/services.js';
+import type { ChainServices, DevnetServices, MarketServices } from './capabilities/services.js';
 import { CHAINS, chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
 import type { Deployment } from './chain/devnet/deployment.js';
 import type { Devnet } from './chain/devnet/devnet.js';
@@ -9,6 +9,9 @@ import type { DevnetAdmin } from './chain/devnet/rpc-gateway.js';
 import { devnetDir, runningDevnetEndpoint } from './chain/devnet/journal.js';
 import { SEED_TOKENS } from './chain/devnet/seed.js';
 import type { NativeUsdSource } from './chain/gas.js';
+import type { TokenRef } from './core/token.js';
+import type { PoolAnchors } from './market/sources/dex-pools.js';
+import type { CandleSource, PriceSource } from './market/types.js';
 import { BUNDLED_TOKEN_LISTS, type MetadataReader } from './chain/tokens.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import type { AppInfo } from './capabilities/services.js';
@@ -46,6 +49,8 @@ export interface App {
   rateLimiter: RateLimiter;
   /** Undefined when no chain is served (CHAINS=none). */
   chain: ChainServices | undefined;
+  /** Undefined when no chain is served. */
+  market: MarketServices | undefined;
   /** The devnet this process runs, if it runs one. */
   devnet: Devnet | undefined;
   /** Closes what the app opened (the database last). Safe to call twice. */
@@ -112,11 +117,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const chainSetup = await createChainServices(config, { log, metrics, ...(options.devnet ? { devnet: options.devnet } : {}), none: options.withoutChains === true });
     closers.push(chainSetup.close);
     for (const check of chainSetup.chain?.access.healthChecks() ?? []) health.register(check);
+    const market = chainSetup.chain ? await createMarketServices(config, chainSetup.chain, { log, metrics }) : undefined;
 
     const registry = new CapabilityRegistry(capabilities);
     const invoker = new CapabilityInvoker({
       registry,
-      services: { registry, health, appInfo: info, chain: chainSetup.chain },
+      services: { registry, health, appInfo: info, chain: chainSetup.chain, market },
       log,
       rateLimiter,
       audit,
@@ -149,6 +155,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       audit,
       rateLimiter,
       chain: chainSetup.chain,
+      market,
       devnet: chainSetup.devnet,
       close: () =>
         (closed ??= (async () => {
@@ -360,6 +367,79 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       await app.close();
     })());
   return { app, http, url: `http://${host}:${port}`, stop };
+}
+
+const PRICE_SOURCE_NAMES = ['coingecko', 'dexscreener', 'binance', 'chainlink', 'pools'] as const;
+type PriceSourceName = (typeof PRICE_SOURCE_NAMES)[number];
+
+/** PRICE_SOURCES when set; else on-chain sources, plus market APIs when a real chain is served. */
+export function enabledPriceSources(config: Config, chains: readonly ChainKey[]): PriceSourceName[] {
+  if (config.PRICE_SOURCES !== undefined) {
+    const words = config.PRICE_SOURCES.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean);
+    for (const word of words) {
+      if (!(PRICE_SOURCE_NAMES as readonly string[]).includes(word)) throw new ConfigError('PRICE_SOURCES', `names an unknown source "${word}"; known: ${PRICE_SOURCE_NAMES.join(', ')}`);
+    }
+    return [...new Set(words as PriceSourceName[])];
+  }
+  return chains.some((c) => c !== 'devnet') ? [...PRICE_SOURCE_NAMES] : ['chainlink', 'pools'];
+}
+
+async function createMarketServices(config: Config, chain: ChainServices, deps: { log: Logger; metrics: Metrics }): Promise<MarketServices> {
+  const [{ PriceOracle }, { CandleService }, { ChainlinkSource, MAINNET_USD_FEEDS }, { DexPoolSource, MAINNET_POOL_VENUES }, { DevnetCandleSource }, { priceRequestFor }, { L1Cache }] = await Promise.all([
+    import('./market/oracle.js'),
+    import('./market/history.js'),
+    import('./market/sources/chainlink.js'),
+    import('./market/sources/dex-pools.js'),
+    import('./market/sources/devnet-candles.js'),
+    import('./market/assets.js'),
+    import('./infra/cache.js'),
+  ]);
+  const { access, tokens } = chain;
+  const chains = access.chains();
+  const names = enabledPriceSources(config, chains.map((c) => c.key));
+  const deployment = chain.devnet?.deployment;
+  const sources: PriceSource[] = [];
+  if (names.includes('chainlink')) {
+    const devnetFeeds = (deployment?.feeds ?? []).map((f) => ({ chainId: deployment!.chainId, symbol: f.pair.split('/')[0]!, address: f.address }));
+    sources.push(new ChainlinkSource({ access, feeds: [...devnetFeeds, ...MAINNET_USD_FEEDS], ...(deployment ? { devnetChainId: deployment.chainId } : {}) }));
+  }
+  if (names.includes('pools')) {
+    const anchors = new Map<number, PoolAnchors>();
+    for (const info of chains) {
+      const list = tokens.list(info.id);
+      const stables = list.filter((t) => t.address !== 'native' && ['USDC', 'USDT', 'DAI'].includes(t.symbol)).map((t) => ({ address: t.address as `0x${string}`, decimals: t.decimals }));
+      const wrapped = info.wrappedNative.address;
+      if (wrapped && stables.length > 0) anchors.set(info.id, { stables, wrapped: { address: wrapped, decimals: 18 } });
+    }
+    const devnetVenues = (deployment?.dexes ?? []).map((d) => ({ chainId: deployment!.chainId, name: d.name, kind: 'v2' as const, factory: d.factory }));
+    sources.push(new DexPoolSource({ access, anchors, venues: [...devnetVenues, ...MAINNET_POOL_VENUES] }));
+  }
+  const oracle = new PriceOracle({
+    sources,
+    cache: new L1Cache({ name: 'prices', max: 10_000, defaultTtlMs: config.PRICE_CACHE_TTL_MS, metrics: deps.metrics.cacheRequests }),
+    deadlineMs: config.PRICE_DEADLINE_MS,
+    ttlMs: config.PRICE_CACHE_TTL_MS,
+    log: deps.log,
+  });
+  const candleSources: CandleSource[] = [];
+  if (deployment) candleSources.push(new DevnetCandleSource(access.client(deployment.chainId), deployment));
+  const history = new CandleService({ sources: candleSources, cache: new L1Cache({ name: 'candles', max: 2_000, defaultTtlMs: 15_000, metrics: deps.metrics.cacheRequests }) });
+  // Price questions prefer a real chain's copy of an asset over the devnet's.
+  const preferred = chains.find((c) => !c.devnet) ?? chains[0];
+  const request = (token: TokenRef, fiat: string) => priceRequestFor(token, access.chain(token.chainId), fiat, (t) => tokens.coingeckoId(t));
+  return {
+    oracle,
+    history,
+    request,
+    defaultFiat: config.MOBIUS_FIAT,
+    async resolveAsset(words) {
+      const found = await tokens.resolve(words, preferred ? { preferChainId: preferred.id } : {});
+      if (found.kind !== 'ambiguous') return found;
+      const symbols = new Set(found.candidates.map((t) => request(t, 'usd').marketSymbol));
+      if (symbols.size === 1) return { kind: 'token', token: found.candidates.find((t) => t.chainId === preferred?.id) ?? found.candidates[0]! };
+      return found;
+    },
+  };
 }
 
 /** `mobius_marketMaker` on the devnet's RPC: status, pause, resume, or one step now. */

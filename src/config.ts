@@ -48,6 +48,14 @@ export const settings = {
   DEVNET_MARKET_MAKER_INTERVAL_MS: setting(z.coerce.number().int().min(0).default(3000), 'How often the devnet market-maker swaps, moving prices (ms); 0 keeps the devnet market still.', '3000'),
   DEVNET_SEED: setting(z.coerce.number().int().min(0).max(2 ** 32 - 1).default(1), 'Seed of the devnet market-maker\'s random walk: the same seed gives the same price path.', '1'),
   DEVNET_PERSIST: setting(z.enum(['true', 'false']).default('true').transform((v) => v === 'true'), 'Keep the devnet\'s state in `$MOBIUS_DATA_DIR/devnet` across restarts (`bin/mobius devnet reset` starts it fresh).', 'true'),
+  PRICE_SOURCES: setting(z.string().optional(), 'Comma-separated price sources: `coingecko`, `dexscreener`, `binance` (market APIs), `chainlink`, `pools` (on chain). Unset: the on-chain ones, plus the market APIs when a real chain is served (none on a devnet-only, offline install).', 'on-chain (+ APIs with real chains)'),
+  COINGECKO_BASE_URL: setting(url(['http:', 'https:']).default('https://api.coingecko.com/api/v3'), 'CoinGecko API base URL (a pro key wants `https://pro-api.coingecko.com/api/v3`).', 'https://api.coingecko.com/api/v3'),
+  COINGECKO_API_KEY: setting(z.string().min(1).optional(), 'CoinGecko API key (demo or pro; sent as a header, never logged).'),
+  DEXSCREENER_BASE_URL: setting(url(['http:', 'https:']).default('https://api.dexscreener.com'), 'DexScreener API base URL.', 'https://api.dexscreener.com'),
+  BINANCE_BASE_URL: setting(url(['http:', 'https:']).default('https://api.binance.com'), 'Binance spot API base URL.', 'https://api.binance.com'),
+  PRICE_DEADLINE_MS: setting(positiveInt.max(60_000).default(2500), 'One deadline for all sources of one price: a slower source is left out and lowers the confidence.', '2500'),
+  PRICE_CACHE_TTL_MS: setting(positiveInt.max(3_600_000).default(10_000), 'How long an aggregated price is served from the cache before the sources are asked again.', '10000'),
+  MOBIUS_FIAT: setting(z.string().regex(/^[a-zA-Z]{3}$/, 'must be a 3-letter currency code').default('usd').transform((v) => v.toLowerCase()), 'Fiat currency prices are shown in when a person names none.', 'usd'),
 } satisfies Record<string, Setting<z.ZodType>>;
 
 /** RPC_URL_<CHAIN> for every chain in the registry: comma-separated JSON-RPC URLs, tried in rank order. */

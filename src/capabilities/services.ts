@@ -6,7 +6,12 @@ import type { DevnetFaucet } from '../chain/devnet/faucet.js';
 import type { MarketMaker } from '../chain/devnet/market-maker.js';
 import type { GasOracle } from '../chain/gas.js';
 import type { MetadataReader, TokenRegistry } from '../chain/tokens.js';
+import type { TokenRef } from '../core/token.js';
 import type { HealthRegistry } from '../infra/health.js';
+import type { CandleService } from '../market/history.js';
+import type { PriceOracle } from '../market/oracle.js';
+import type { PriceRequest } from '../market/types.js';
+import type { TokenResolution } from '../chain/tokens.js';
 
 /** Facts about this running instance, for get_status and /health. */
 export interface AppInfo {
@@ -39,6 +44,20 @@ export interface DevnetServices {
   persisted: boolean;
 }
 
+/** Prices, history and market data as capabilities see them. */
+export interface MarketServices {
+  oracle: PriceOracle;
+  history: CandleService;
+  /**
+   * A person's words → the asset to price. Any chain's copy of an asset has its price, so where
+   * several chains hold it the real chains win over the devnet and it is not ambiguous.
+   */
+  resolveAsset(words: string): Promise<TokenResolution>;
+  request(token: TokenRef, fiat: string): PriceRequest;
+  /** The fiat used when a person names none. */
+  defaultFiat: string;
+}
+
 // Each service a capability may use is added here, so `ctx.services` is fully typed while core
 // stays free of higher-layer imports. Later issues add market, chain, wallets, trading, alerts.
 declare module '../core/capability.js' {
@@ -48,5 +67,7 @@ declare module '../core/capability.js' {
     appInfo: AppInfo;
     /** Undefined when the instance serves no chains (CHAINS=none): the chain layer is not even loaded. */
     chain: ChainServices | undefined;
+    /** Undefined when no chain is served: prices resolve tokens through the chain layer. */
+    market: MarketServices | undefined;
   }
 }

@@ -4,7 +4,7 @@ import { UserError } from '../core/errors.js';
 import { newRequestId } from '../core/ids.js';
 import { formatUserRef, type IncomingMessage, type Principal, type UserRef } from '../core/identity.js';
 import { compose, type Middleware } from '../core/middleware.js';
-import type { ProgressBlock, Reply } from '../core/reply.js';
+import type { Button, ProgressBlock, Reply } from '../core/reply.js';
 import { currentRequestContext, runWithRequestContext } from '../infra/request-context.js';
 import type { CapabilityInvoker } from '../capabilities/invoke.js';
 import type { IntentParser, ParsedIntent } from './parser.js';
@@ -175,7 +175,14 @@ export class Assistant {
   }
 }
 
-/** A UserError as a chat reply. */
+/**
+ * A UserError as a chat reply. An error that asks the person to choose ("USDC on which chain?")
+ * carries its choices as buttons in `details.buttons`, and reads as a question, not a warning.
+ */
 export function errorReply(err: UserError): Reply {
+  const buttons = err.details?.buttons;
+  if (Array.isArray(buttons) && buttons.length > 0) {
+    return { blocks: [{ type: 'text', text: err.message }], buttons: [buttons as Button[]] };
+  }
   return { blocks: [{ type: 'text', text: `⚠️ ${err.message}` }] };
 }

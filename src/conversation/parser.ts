@@ -68,6 +68,11 @@ export class IntentParser {
     if (exact) return { name: exact.capability.name, input: {}, confidence: 1, source: 'builtin' };
 
     const message = contentWords(slots.rest);
+    // Nothing but values ("2 eth in usd", "$pepe"): the capability whose inputs they fill best.
+    if (message.length === 0 && Object.keys(slots).length > 1) {
+      const bySlots = this.#bySlots(slots);
+      if (bySlots) return bySlots;
+    }
     let best: { example: Example; score: number } | undefined;
     for (const example of this.#examples) {
       const score = similarity(message, example.words);
@@ -102,6 +107,17 @@ export class IntentParser {
       .map((b) => b.phrase);
   }
 
+  #bySlots(slots: Slots): ParsedIntent | undefined {
+    let best: { capability: AnyCapability; input: Record<string, unknown>; filled: number } | undefined;
+    for (const capability of this.#registry.list()) {
+      const input = inputFromSlots(capability, slots);
+      const filled = Object.keys(input).length;
+      if (filled === 0 || !capability.input.safeParse(input).success) continue;
+      if (!best || filled > best.filled) best = { capability, input, filled };
+    }
+    return best ? { name: best.capability.name, input: best.input, confidence: 0.8, source: 'builtin' } : undefined;
+  }
+
   // "help get_status", "help status", "how do I use status": help about one capability.
   // ("what is status" is a question for get_status itself, not for help.)
   #helpFor(normalized: string): ParsedIntent | undefined {
@@ -126,6 +142,9 @@ function inputFromSlots(capability: AnyCapability, slots: Slots): Record<string,
   if (slots.amount && 'amount' in shape) input.amount = slots.amount;
   if (slots.token && 'token' in shape) input.token = slots.token;
   if (slots.token && 'tokens' in shape) input.tokens = [slots.token];
+  if (slots.token && 'from' in shape) input.from = slots.token;
+  if (slots.target && 'to' in shape) input.to = slots.target;
+  else if (slots.target && 'fiat' in shape && /^[a-z]{3}$/.test(slots.target)) input.fiat = slots.target;
   return input;
 }
 

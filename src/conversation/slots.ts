@@ -12,6 +12,8 @@ export interface Slots {
   /** Decimal text, exact: "1.5k" becomes "1500", "1,000" becomes "1000". */
   amount?: string;
   token?: string;
+  /** What to express it in: "in eur", "to link" (a fiat code or a token). */
+  target?: string;
   /** The message with slot phrases taken out (an address becomes "0x"), for intent matching. */
   rest: string;
 }
@@ -20,6 +22,7 @@ const ADDRESS = /\b0x[0-9a-f]*\b/i;
 const CHAIN_PHRASE = /\b(?:on|in|via)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*){0,2})/i;
 const AMOUNT_TOKEN = /(^|\s)\$?(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([km])?\s+\$?([a-z][a-z0-9]{1,11})\b/i;
 const TICKER = /(^|\s)\$([a-z][a-z0-9]{1,11})\b/i;
+const TARGET = /\s(?:in|to|into)\s+\$?([a-z][a-z0-9]{1,11})\s*$/i;
 /** Words after a number that are not tokens ("10 of", "5 more"). */
 const NOT_TOKENS = new Set(['of', 'on', 'in', 'to', 'for', 'more', 'and', 'or', 'x', 'times', 'per', 'percent', 'pct']);
 
@@ -55,6 +58,13 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
         break;
       }
     }
+  }
+  // "in eur" / "to link" at the end: what the answer is expressed in. Taken before the token
+  // so "2 eth in usd" does not read "usd" as the token.
+  const target = TARGET.exec(rest);
+  if (target) {
+    slots.target = target[1]!.toLowerCase();
+    rest = rest.replace(target[0], ' ');
   }
   const amount = AMOUNT_TOKEN.exec(rest);
   if (amount && !NOT_TOKENS.has(amount[4]!.toLowerCase())) {

@@ -71,6 +71,8 @@ export interface Candle {
 
 export interface CandleSource {
   readonly name: string;
+  /** As for price sources: only sources reading the devnet may chart devnet copies. */
+  readonly servesDevnet?: boolean;
   eligible(request: PriceRequest): boolean;
   /** Up to `limit` most recent candles, oldest first. */
   candles(request: PriceRequest, interval: Interval, limit: number, signal: AbortSignal): Promise<Candle[]>;

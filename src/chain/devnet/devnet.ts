@@ -23,6 +23,7 @@ export async function startDevnet(options: StartDevnetOptions): Promise<Devnet> 
   const node = await DevnetNode.start({ ...(options.dir ? { dir: options.dir } : {}), log: options.log });
   const marketMaker = new MarketMaker({ node, log: options.log, ...options.marketMaker });
   const faucet = new DevnetFaucet(node, node.client, node.deployment);
+  if (node.restoredMakerState === undefined) await marketMaker.publishFeeds();
   marketMaker.start();
   let closing: Promise<void> | undefined;
   return {

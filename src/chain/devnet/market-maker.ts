@@ -128,6 +128,17 @@ export class MarketMaker {
     return this.#fair.get(symbol === 'ETH' ? 'WETH' : symbol);
   }
 
+  /**
+   * Publishes every feed at the current fair price now. A fresh devnet's feeds carry their
+   * deployment time, minutes before the clock was anchored; this makes them current.
+   */
+  async publishFeeds(): Promise<void> {
+    this.#feedLast.clear();
+    const now = Number((await this.#node.client.getBlock()).timestamp);
+    for (const feed of this.#node.deployment.feeds) this.#feedLast.set(feed.address, { price: 0, at: now - FEED_HEARTBEAT_S });
+    await this.#updateFeeds();
+  }
+
   /** One market move: evolve fair prices, trade one pool toward them, refresh the feeds. */
   async step(): Promise<MakerSwap> {
     this.#evolve();

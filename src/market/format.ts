@@ -1,0 +1,38 @@
+/** How market numbers read in replies. Prices may be numbers (they are estimates); amounts never are. */
+
+const SYMBOLS: Record<string, string> = { usd: '$', eur: '€', gbp: '£', jpy: '¥', cny: '¥', inr: '₹', krw: '₩', try: '₺', rub: '₽', brl: 'R$', chf: 'CHF ', cad: 'C$', aud: 'A$' };
+
+/**
+ * A price with the digits that matter at its size: $3,012.45, $0.9998, $0.00001234 — never a
+ * tiny price shown as $0.00.
+ */
+export function formatPrice(price: number, fiat = 'usd'): string {
+  const prefix = SYMBOLS[fiat.toLowerCase()];
+  const digits = price >= 1000 ? 2 : price >= 1 ? 4 : Math.min(12, 3 - Math.floor(Math.log10(price)));
+  const text = price.toLocaleString('en-US', { minimumFractionDigits: price >= 1 ? 2 : 0, maximumFractionDigits: Math.max(0, digits) });
+  return prefix ? `${prefix}${text}` : `${text} ${fiat.toUpperCase()}`;
+}
+
+/** "+2.41%", "−0.37%". */
+export function formatPct(pct: number): string {
+  const sign = pct > 0 ? '+' : pct < 0 ? '−' : '';
+  return `${sign}${Math.abs(pct).toFixed(2)}%`;
+}
+
+/** "just now", "12 s ago", "4 min ago", "3 h ago", "2 d ago". */
+export function formatAge(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 3) return 'just now';
+  if (s < 90) return `${s} s ago`;
+  if (s < 90 * 60) return `${Math.round(s / 60)} min ago`;
+  if (s < 36 * 3600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} d ago`;
+}
+
+/** Large money amounts for overviews: $1.23T, $45.6B, $789.0M. */
+export function formatCompact(value: number, fiat = 'usd'): string {
+  const prefix = SYMBOLS[fiat.toLowerCase()] ?? '';
+  const units: Array<[number, string]> = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  for (const [size, unit] of units) if (Math.abs(value) >= size) return `${prefix}${(value / size).toFixed(2)}${unit}${prefix ? '' : ` ${fiat.toUpperCase()}`}`;
+  return formatPrice(value, fiat);
+}
