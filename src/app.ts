@@ -12,7 +12,7 @@ import type { NativeUsdSource } from './chain/gas.js';
 import type { TokenRef } from './core/token.js';
 import type { PoolAnchors } from './market/sources/dex-pools.js';
 import type { CandleSource, PriceSource } from './market/types.js';
-import { BUNDLED_TOKEN_LISTS, type MetadataReader } from './chain/tokens.js';
+import { ALIASES as TOKEN_ALIASES, BUNDLED_TOKEN_LISTS, type MetadataReader } from './chain/tokens.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import type { AppInfo } from './capabilities/services.js';
 import { ConfigError, type Config } from './config.js';
@@ -181,6 +181,8 @@ function knownTokenSymbols(): string[] {
     ...Object.values(BUNDLED_TOKEN_LISTS).flatMap((list) => list.tokens.map((t) => t.symbol)),
     ...SEED_TOKENS.map((t) => t.symbol),
     'WETH',
+    // Everyday one-word names ("bitcoin", "btc", "tether"); multi-word ones need the token slot.
+    ...Object.keys(TOKEN_ALIASES).filter((word) => !word.includes(' ')),
   ];
 }
 

@@ -58,7 +58,7 @@ export const BUNDLED_TOKEN_LISTS: Readonly<Partial<Record<ChainKey, BundledToken
  * Everyday words for assets whose symbol differs per chain: the first symbol present on a chain
  * answers for it ("bitcoin" is WBTC on Ethereum, BTCB on BSC, BTC.b on Avalanche, cbBTC on Base).
  */
-const ALIASES: Record<string, readonly string[]> = {
+export const ALIASES: Record<string, readonly string[]> = {
   eth: ['ETH', 'WETH', 'WETH.e'],
   ether: ['ETH', 'WETH', 'WETH.e'],
   ethereum: ['ETH', 'WETH', 'WETH.e'],

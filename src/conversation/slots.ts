@@ -12,6 +12,8 @@ export interface Slots {
   /** Decimal text, exact: "1.5k" becomes "1500", "1,000" becomes "1000". */
   amount?: string;
   token?: string;
+  /** A time window: "24h", "this week" → 7d. */
+  window?: string;
   /** What to express it in: "in eur", "to link" (a fiat code or a token). */
   target?: string;
   /** The message with slot phrases taken out (an address becomes "0x"), for intent matching. */
@@ -22,6 +24,12 @@ const ADDRESS = /\b0x[0-9a-f]*\b/i;
 const CHAIN_PHRASE = /\b(?:on|in|via)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*){0,2})/i;
 const AMOUNT_TOKEN = /(^|\s)\$?(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([km])?\s+\$?([a-z][a-z0-9]{1,11})\b/i;
 const TICKER = /(^|\s)\$([a-z][a-z0-9]{1,11})\b/i;
+const WINDOWS: Array<[RegExp, string]> = [
+  [/\b(?:1\s*h(?:ou)?r?|(?:last|past|this)\s+hour|hourly)\b/i, '1h'],
+  [/\b(?:24\s*h(?:ours?|rs?)?|1\s*d(?:ay)?|today|(?:last|past)\s+day|daily)\b/i, '24h'],
+  [/\b(?:7\s*d(?:ays?)?|1\s*w(?:ee)?k|(?:this|last|past)\s+week|weekly)\b/i, '7d'],
+  [/\b(?:30\s*d(?:ays?)?|1\s*m(?:on)?th|(?:this|last|past)\s+month|monthly)\b/i, '30d'],
+];
 const TARGET = /\s(?:in|to|into)\s+\$?([a-z][a-z0-9]{1,11})\s*$/i;
 /** Words after a number that are not tokens ("10 of", "5 more"). */
 const NOT_TOKENS = new Set(['of', 'on', 'in', 'to', 'for', 'more', 'and', 'or', 'x', 'times', 'per', 'percent', 'pct']);
@@ -57,6 +65,14 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
         rest = rest.replace(phrase, ' ');
         break;
       }
+    }
+  }
+  for (const [pattern, window] of WINDOWS) {
+    const found = pattern.exec(rest);
+    if (found) {
+      slots.window = window;
+      rest = rest.replace(found[0], ' ');
+      break;
     }
   }
   // "in eur" / "to link" at the end: what the answer is expressed in. Taken before the token
