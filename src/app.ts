@@ -117,7 +117,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const chainSetup = await createChainServices(config, { log, metrics, ...(options.devnet ? { devnet: options.devnet } : {}), none: options.withoutChains === true });
     closers.push(chainSetup.close);
     for (const check of chainSetup.chain?.access.healthChecks() ?? []) health.register(check);
-    const market = chainSetup.chain ? await createMarketServices(config, chainSetup.chain, { log, metrics }) : undefined;
+    const market = chainSetup.chain ? await createMarketServices(config, chainSetup.chain, { log, metrics, health }) : undefined;
 
     const registry = new CapabilityRegistry(capabilities);
     const invoker = new CapabilityInvoker({
@@ -386,8 +386,8 @@ export function enabledPriceSources(config: Config, chains: readonly ChainKey[])
   return chains.some((c) => c !== 'devnet') ? [...PRICE_SOURCE_NAMES] : ['chainlink', 'pools'];
 }
 
-async function createMarketServices(config: Config, chain: ChainServices, deps: { log: Logger; metrics: Metrics }): Promise<MarketServices> {
-  const [{ PriceOracle }, { CandleService }, { ChainlinkSource, MAINNET_USD_FEEDS }, { DexPoolSource, MAINNET_POOL_VENUES }, { DevnetCandleSource }, { priceRequestFor }, { L1Cache }] = await Promise.all([
+async function createMarketServices(config: Config, chain: ChainServices, deps: { log: Logger; metrics: Metrics; health: HealthRegistry }): Promise<MarketServices> {
+  const [{ PriceOracle }, { CandleService }, { ChainlinkSource, MAINNET_USD_FEEDS }, { DexPoolSource, MAINNET_POOL_VENUES }, { DevnetCandleSource }, { priceRequestFor }, { L1Cache }, { CoinGeckoSource }, { DexScreenerSource }, { BinanceSource }, { createDependencyPolicy }] = await Promise.all([
     import('./market/oracle.js'),
     import('./market/history.js'),
     import('./market/sources/chainlink.js'),
@@ -395,12 +395,39 @@ async function createMarketServices(config: Config, chain: ChainServices, deps: 
     import('./market/sources/devnet-candles.js'),
     import('./market/assets.js'),
     import('./infra/cache.js'),
+    import('./market/sources/coingecko.js'),
+    import('./market/sources/dexscreener.js'),
+    import('./market/sources/binance.js'),
+    import('./infra/resilience.js'),
   ]);
   const { access, tokens } = chain;
   const chains = access.chains();
   const names = enabledPriceSources(config, chains.map((c) => c.key));
   const deployment = chain.devnet?.deployment;
   const sources: PriceSource[] = [];
+  const candleSources: CandleSource[] = [];
+  // One policy per market API, shared by prices and history: one breaker sees all its failures.
+  const apiPolicy = (name: string) => {
+    const policy = createDependencyPolicy(
+      { name, timeoutMs: Math.max(500, config.PRICE_DEADLINE_MS - 200), retry: { maxAttempts: 2, initialDelayMs: 100, maxDelayMs: 400 }, breaker: { consecutiveFailures: 5, halfOpenAfterMs: 30_000 }, bulkhead: { limit: 8, queue: 64 } },
+      { metrics: deps.metrics },
+    );
+    deps.health.register(policy.healthCheck);
+    return policy;
+  };
+  let coingecko: InstanceType<typeof CoinGeckoSource> | undefined;
+  if (names.includes('coingecko')) {
+    coingecko = new CoinGeckoSource({ policy: apiPolicy('coingecko'), baseUrl: config.COINGECKO_BASE_URL, ...(config.COINGECKO_API_KEY ? { apiKey: config.COINGECKO_API_KEY } : {}) });
+    sources.push(coingecko);
+  }
+  if (names.includes('binance')) {
+    const binance = new BinanceSource({ policy: apiPolicy('binance'), baseUrl: config.BINANCE_BASE_URL });
+    sources.push(binance);
+    // Exchange klines first: real OHLCV, down to one minute.
+    candleSources.push(binance);
+  }
+  if (coingecko) candleSources.push(coingecko);
+  if (names.includes('dexscreener')) sources.push(new DexScreenerSource({ policy: apiPolicy('dexscreener'), baseUrl: config.DEXSCREENER_BASE_URL }));
   if (names.includes('chainlink')) {
     const devnetFeeds = (deployment?.feeds ?? []).map((f) => ({ chainId: deployment!.chainId, symbol: f.pair.split('/')[0]!, address: f.address }));
     sources.push(new ChainlinkSource({ access, feeds: [...devnetFeeds, ...MAINNET_USD_FEEDS], ...(deployment ? { devnetChainId: deployment.chainId } : {}) }));
@@ -423,7 +450,6 @@ async function createMarketServices(config: Config, chain: ChainServices, deps: 
     ttlMs: config.PRICE_CACHE_TTL_MS,
     log: deps.log,
   });
-  const candleSources: CandleSource[] = [];
   if (deployment) candleSources.push(new DevnetCandleSource(access.client(deployment.chainId), deployment));
   const history = new CandleService({ sources: candleSources, cache: new L1Cache({ name: 'candles', max: 2_000, defaultTtlMs: 15_000, metrics: deps.metrics.cacheRequests }) });
   // Price questions prefer a real chain's copy of an asset over the devnet's.
@@ -434,6 +460,7 @@ async function createMarketServices(config: Config, chain: ChainServices, deps: 
     history,
     request,
     defaultFiat: config.MOBIUS_FIAT,
+    coingecko,
     async resolveAsset(words) {
       const found = await tokens.resolve(words, preferred ? { preferChainId: preferred.id } : {});
       if (found.kind !== 'ambiguous') return found;

@@ -10,6 +10,7 @@ import type { TokenRef } from '../core/token.js';
 import type { HealthRegistry } from '../infra/health.js';
 import type { CandleService } from '../market/history.js';
 import type { PriceOracle } from '../market/oracle.js';
+import type { CoinGeckoSource } from '../market/sources/coingecko.js';
 import type { PriceRequest } from '../market/types.js';
 import type { TokenResolution } from '../chain/tokens.js';
 
@@ -56,6 +57,8 @@ export interface MarketServices {
   request(token: TokenRef, fiat: string): PriceRequest;
   /** The fiat used when a person names none. */
   defaultFiat: string;
+  /** Market-wide data (top coins, trending, coin profiles) when CoinGecko is enabled. */
+  coingecko: CoinGeckoSource | undefined;
 }
 
 // Each service a capability may use is added here, so `ctx.services` is fully typed while core

@@ -33,20 +33,20 @@ export class CandleService {
     this.#now = options.now ?? Date.now;
   }
 
-  eligible(request: PriceRequest): boolean {
-    return this.#sourcesFor(request).length > 0;
+  eligible(request: PriceRequest, interval?: Interval): boolean {
+    return this.#sourcesFor(request, interval).length > 0;
   }
 
   async candles(request: PriceRequest, interval: Interval, limit: number): Promise<CandleAnswer> {
-    const sources = this.#sourcesFor(request);
+    const sources = this.#sourcesFor(request, interval);
     if (sources.length === 0) throw new UserError('unknown_token', `I have no price history for ${request.token.symbol}.`);
     const key = `${requestKey(request)}|${interval}|${limit}`;
     const ttlMs = Math.max(5_000, Math.min(INTERVAL_MS[interval] / 4, 300_000));
     return this.#o.cache.getOrCompute(key, () => this.#fetch(sources, request, interval, limit), { ttlMs, staleMs: ttlMs * 4 });
   }
 
-  #sourcesFor(request: PriceRequest): CandleSource[] {
-    return this.#o.sources.filter((s) => (!request.token.devnet || s.servesDevnet === true) && s.eligible(request));
+  #sourcesFor(request: PriceRequest, interval?: Interval): CandleSource[] {
+    return this.#o.sources.filter((s) => (!request.token.devnet || s.servesDevnet === true) && (!interval || !s.intervals || s.intervals.includes(interval)) && s.eligible(request));
   }
 
   async #fetch(sources: readonly CandleSource[], request: PriceRequest, interval: Interval, limit: number): Promise<CandleAnswer> {

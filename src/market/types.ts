@@ -73,6 +73,8 @@ export interface CandleSource {
   readonly name: string;
   /** As for price sources: only sources reading the devnet may chart devnet copies. */
   readonly servesDevnet?: boolean;
+  /** The intervals it can build; absent means all. */
+  readonly intervals?: readonly Interval[];
   eligible(request: PriceRequest): boolean;
   /** Up to `limit` most recent candles, oldest first. */
   candles(request: PriceRequest, interval: Interval, limit: number, signal: AbortSignal): Promise<Candle[]>;
