@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCapability } from '../core/capability.js';
 import { escapeMarkup } from '../core/reply.js';
-import { formatAge, formatPct, formatPrice } from '../market/format.js';
+import { formatAge, formatDuration, formatPct, formatPrice } from '../market/format.js';
 import type { Interval } from '../market/types.js';
 import { assetFor, fiatSlot, marketServices } from './market-input.js';
 import './services.js';
@@ -41,7 +41,7 @@ export const getPriceChange = defineCapability({
     const high = Math.max(...candles.map((c) => c.high));
     const low = Math.min(...candles.map((c) => c.low));
     const coveredMs = last.openTime - first.openTime + (candles.length > 1 ? last.openTime - candles.at(-2)!.openTime : 0);
-    const span = candles.length < limit ? ` (history covers only the last ${formatAge(coveredMs).replace(' ago', '')})` : '';
+    const span = candles.length < limit ? ` (history covers only the last ${formatDuration(coveredMs)})` : '';
     const arrow = pct > 0 ? '📈' : pct < 0 ? '📉' : '➖';
     return {
       data: { token, window, fiat, changePct: pct, open: first.open, close: last.close, high, low, source: history.source, candles: candles.length, ageMs: Date.now() - history.at },

@@ -18,6 +18,14 @@ describe('market formatting', () => {
     assert.equal(formatAge(1200), 'just now');
     assert.equal(formatAge(45_000), '45 s ago');
     assert.equal(formatAge(4 * 60_000), '4 min ago');
-    assert.equal(formatCompact(1.234e12), '$1.23T');
+    assert.equal(formatCompact(1.234e12, 'usd'), '$1.23T');
+  });
+});
+
+describe('compact amounts', () => {
+  it('abbreviates with or without a currency', () => {
+    assert.equal(formatCompact(45.6e9, 'usd'), '$45.60B');
+    assert.equal(formatCompact(120_280_000), '120.28M');
+    assert.equal(formatCompact(2e6, 'sek'), '2.00M SEK');
   });
 });

@@ -15,7 +15,8 @@ export function formatPrice(price: number, fiat = 'usd'): string {
 
 /** "+2.41%", "−0.37%". */
 export function formatPct(pct: number): string {
-  const sign = pct > 0 ? '+' : pct < 0 ? '−' : '';
+  if (Math.abs(pct) < 0.005) return '0.00%';
+  const sign = pct > 0 ? '+' : '−';
   return `${sign}${Math.abs(pct).toFixed(2)}%`;
 }
 
@@ -29,10 +30,20 @@ export function formatAge(ms: number): string {
   return `${Math.round(s / 86400)} d ago`;
 }
 
-/** Large money amounts for overviews: $1.23T, $45.6B, $789.0M. */
-export function formatCompact(value: number, fiat = 'usd'): string {
-  const prefix = SYMBOLS[fiat.toLowerCase()] ?? '';
+/** A span of time in words: "under a minute", "12 min", "3 h", "2 d". */
+export function formatDuration(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 90) return `${Math.round(minutes)} min`;
+  if (minutes < 36 * 60) return `${Math.round(minutes / 60)} h`;
+  return `${Math.round(minutes / 1440)} d`;
+}
+
+/** Large amounts for overviews: $1.23T, $45.60B, or with no fiat a bare 120.28M (supplies). */
+export function formatCompact(value: number, fiat?: string): string {
+  const prefix = fiat ? (SYMBOLS[fiat.toLowerCase()] ?? '') : '';
+  const suffix = fiat && !prefix ? ` ${fiat.toUpperCase()}` : '';
   const units: Array<[number, string]> = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
-  for (const [size, unit] of units) if (Math.abs(value) >= size) return `${prefix}${(value / size).toFixed(2)}${unit}${prefix ? '' : ` ${fiat.toUpperCase()}`}`;
-  return formatPrice(value, fiat);
+  for (const [size, unit] of units) if (Math.abs(value) >= size) return `${prefix}${(value / size).toFixed(2)}${unit}${suffix}`;
+  return fiat ? formatPrice(value, fiat) : value.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }

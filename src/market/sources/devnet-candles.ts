@@ -5,6 +5,7 @@ import { INTERVAL_MS, type Candle, type CandleSource, type Interval, type PriceR
 
 const SYNC = parseAbiItem('event Sync(uint112 reserve0, uint112 reserve1)');
 const SWAP = parseAbiItem('event Swap(address indexed sender, uint256 amount0In, uint256 amount1In, uint256 amount0Out, uint256 amount1Out, address indexed to)');
+const GET_RESERVES = parseAbiItem('function getReserves() view returns (uint112, uint112, uint32)');
 const STABLES = ['USDC', 'USDT', 'DAI'];
 
 interface PoolState {
@@ -54,8 +55,9 @@ export class DevnetCandleSource implements CandleSource {
     const states = await Promise.all(
       pools.map(async (pair): Promise<PoolState> => {
         const at = fromBlock > 0n ? fromBlock - 1n : 0n;
-        const [r0, r1] = await this.#client.readContract({ address: pair.address, abi: [parseAbiItem('function getReserves() view returns (uint112, uint112, uint32)')], functionName: 'getReserves', blockNumber: at });
-        return { pair, r0, r1 };
+        // A window reaching back before the pool existed starts it empty; its first Sync fills it.
+        const reserves = await this.#client.readContract({ address: pair.address, abi: [GET_RESERVES], functionName: 'getReserves', blockNumber: at }).catch(() => [0n, 0n, 0] as const);
+        return { pair, r0: reserves[0], r1: reserves[1] };
       }),
     );
     const addresses = pools.map((p) => p.address);
@@ -156,15 +158,18 @@ export class DevnetCandleSource implements CandleSource {
 }
 
 /**
- * Buckets price points into `limit` candles from `start`. A bucket without trades repeats the last
- * close (flat, zero volume) so the series has no holes; the first opens at the price before the window.
+ * Buckets price points into at most `limit` candles from `start`. A bucket without trades repeats
+ * the last close (flat, zero volume) so the series has no holes; the first opens at the price
+ * before the window, or the window starts at the first event when there was none.
  */
 export function bucket(points: ReadonlyArray<{ t: number; price: number; volume: number }>, opening: number | undefined, start: number, step: number, limit: number): Candle[] {
   const candles: Candle[] = [];
   let last = opening ?? points[0]?.price;
   if (last === undefined) return [];
+  // With no price before the window, history begins at the first event: nothing is invented before it.
+  const firstBucket = opening === undefined ? Math.max(0, Math.floor((points[0]!.t - start) / step)) : 0;
   let i = 0;
-  for (let k = 0; k < limit; k++) {
+  for (let k = firstBucket; k < limit; k++) {
     const openTime = start + k * step;
     const candle: Candle = { openTime, open: last, high: last, low: last, close: last, volume: 0 };
     while (i < points.length && points[i]!.t < openTime + step) {
