@@ -5,42 +5,13 @@
 // This machine's speed drifts by ±30% from second to second (shared 2-core VM), so the two servers
 // are measured in alternating short rounds and the median of the per-round ratios is reported,
 // next to the server CPU time per request, which depends less on what autocannon gets.
-import autocannon from 'autocannon';
 import type { Bench } from './lib.js';
 import { median, round } from './lib.js';
-import { cpuSeconds, mobiusCli, startHelloFastify, startMobius, waitFor } from './processes.js';
+import { chatRound as round1, CONNECTIONS, type Round } from './load.js';
+import { mobiusCli, startHelloFastify, startMobius, waitFor } from './processes.js';
 
-const CONNECTIONS = 32;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 4);
-
-interface Round {
-  rps: number;
-  p99: number;
-  p50: number;
-  failures: number;
-  cpuMicrosPerRequest: number;
-}
-
-async function round1(url: string, pid: number, headers: Record<string, string>, duration: number): Promise<Round> {
-  const cpu0 = cpuSeconds(pid);
-  const r = await autocannon({
-    url: `${url}/v1/chat`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ user: 'bench', text: 'help' }),
-    connections: CONNECTIONS,
-    duration,
-  });
-  const cpu = cpuSeconds(pid) - cpu0;
-  return {
-    rps: r.requests.average,
-    p99: r.latency.p99,
-    p50: r.latency.p50,
-    failures: r.non2xx + r.errors + r.timeouts,
-    cpuMicrosPerRequest: (cpu * 1e6) / Math.max(1, r.requests.total),
-  };
-}
 
 const bench: Bench = {
   name: 'http',
