@@ -144,6 +144,7 @@ function inputFromSlots(capability: AnyCapability, slots: Slots): Record<string,
   if (slots.token && 'tokens' in shape) input.tokens = [slots.token];
   if (slots.token && 'from' in shape) input.from = slots.token;
   if (slots.window && 'window' in shape) input.window = slots.window;
+  if (slots.indicators && 'indicators' in shape) input.indicators = slots.indicators;
   if (slots.target && 'to' in shape) input.to = slots.target;
   else if (slots.target && 'fiat' in shape && /^[a-z]{3}$/.test(slots.target)) input.fiat = slots.target;
   return input;

@@ -14,6 +14,8 @@ export interface Slots {
   token?: string;
   /** A time window: "24h", "this week" → 7d. */
   window?: string;
+  /** Chart overlays and panes named in the message: rsi, macd, bollinger, sma20, ema50. */
+  indicators?: string[];
   /** What to express it in: "in eur", "to link" (a fiat code or a token). */
   target?: string;
   /** The message with slot phrases taken out (an address becomes "0x"), for intent matching. */
@@ -46,6 +48,14 @@ function expand(number: string, suffix: string | undefined): string {
   return result;
 }
 
+function indicatorName(word: string): string {
+  const w = word.toLowerCase();
+  if (w.startsWith('bollinger') || w === 'bbands') return 'bollinger';
+  if (w.startsWith('sma') || w.startsWith('moving')) return 'sma20';
+  if (w.startsWith('ema')) return 'ema50';
+  return w;
+}
+
 export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new Set()): Slots {
   let rest = ` ${text} `;
   const slots: Omit<Slots, 'rest'> = {};
@@ -74,6 +84,12 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
       rest = rest.replace(found[0], ' ');
       break;
     }
+  }
+  const indicators = [...rest.matchAll(/\b(rsi|macd|bollinger(?:\s+bands?)?|bbands|sma(?:\s*20)?|ema(?:\s*50)?|moving averages?)\b/gi)];
+  if (indicators.length > 0) {
+    slots.indicators = [...new Set(indicators.map((m) => indicatorName(m[1]!)))];
+    for (const m of indicators) rest = rest.replace(m[0], ' ');
+    rest = rest.replace(/\s(?:with|and|plus)(?=\s|$)/gi, ' ');
   }
   // "in eur" / "to link" at the end: what the answer is expressed in. Taken before the token
   // so "2 eth in usd" does not read "usd" as the token.
