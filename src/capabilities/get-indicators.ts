@@ -2,13 +2,12 @@ import { z } from 'zod';
 import { defineCapability } from '../core/capability.js';
 import { escapeMarkup, table } from '../core/reply.js';
 import { formatAge, formatPrice } from '../market/format.js';
-import { MIN_CANDLES_FOR_READING, readIndicators } from '../market/indicators.js';
 import type { Interval } from '../market/types.js';
 import { assetFor, fiatSlot, marketServices } from './market-input.js';
 import './services.js';
 
-/** Enough candles for MACD(12, 26, 9) and a 20-period volatility, with room to spot a crossover. */
-const CANDLES = Math.max(100, MIN_CANDLES_FOR_READING);
+/** Enough candles for MACD(12, 26, 9), EMA(50) and a volatility window, with room to spot a crossover. */
+const CANDLES = 100;
 
 export const getIndicators = defineCapability({
   name: 'get_indicators',
@@ -27,6 +26,8 @@ export const getIndicators = defineCapability({
     const interval: Interval = input.interval ?? '1h';
     const token = await assetFor(market, input.token, (choice) => `indicators for ${choice}`);
     const history = await market.history.candles(market.request(token, fiat), interval, CANDLES);
+    // Loaded on first use: the indicator library costs ~0.1 s at start-up otherwise.
+    const { readIndicators } = await import('../market/indicators.js');
     const readings = readIndicators(history.candles, interval);
     const last = history.candles.at(-1)!;
     return {

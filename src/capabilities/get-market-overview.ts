@@ -35,7 +35,7 @@ export const getMarketOverview = defineCapability({
     let rows: Row[] = [];
     let trending: string[] = [];
     let source: string;
-    let signalAssets: TokenRef[] = [];
+    let signalAssets: TokenRef[];
     if (market.coingecko) {
       source = 'CoinGecko';
       const [markets, trend] = await Promise.allSettled([market.coingecko.markets(fiat, 100, ctx.signal), market.coingecko.trending(ctx.signal)]);
