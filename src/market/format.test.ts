@@ -29,3 +29,12 @@ describe('compact amounts', () => {
     assert.equal(formatCompact(2e6, 'sek'), '2.00M SEK');
   });
 });
+
+describe('prices that are not prices', () => {
+  it('formats zero, negatives (MACD) and non-numbers without throwing', () => {
+    assert.equal(formatPrice(0), '$0.00');
+    assert.equal(formatPrice(-1.5), '−$1.50');
+    assert.equal(formatPrice(-0.000123), '−$0.000123');
+    assert.equal(formatPrice(Number.NaN), 'n/a');
+  });
+});

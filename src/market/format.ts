@@ -23,9 +23,13 @@ function numberFormat(minimumFractionDigits: number, maximumFractionDigits: numb
  */
 export function formatPrice(price: number, fiat = 'usd'): string {
   const prefix = SYMBOLS[fiat.toLowerCase()];
-  const digits = price >= 1000 ? 2 : price >= 1 ? 4 : Math.min(12, 3 - Math.floor(Math.log10(price)));
-  const text = numberFormat(price >= 1 ? 2 : 0, Math.max(2, digits)).format(price);
-  return prefix ? `${prefix}${text}` : `${text} ${fiat.toUpperCase()}`;
+  if (!Number.isFinite(price)) return 'n/a';
+  // Indicator values in price units (MACD) can be zero or negative: sign apart, same rules.
+  const sign = price < 0 ? '−' : '';
+  const size = Math.abs(price);
+  const digits = size >= 1000 ? 2 : size >= 1 || size === 0 ? 4 : Math.min(12, 3 - Math.floor(Math.log10(size)));
+  const text = numberFormat(size >= 1 || size === 0 ? 2 : 0, Math.max(2, digits)).format(size);
+  return prefix ? `${sign}${prefix}${text}` : `${sign}${text} ${fiat.toUpperCase()}`;
 }
 
 /** "+2.41%", "−0.37%". */
