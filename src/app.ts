@@ -11,7 +11,7 @@ import { SEED_TOKENS } from './chain/devnet/seed.js';
 import type { NativeUsdSource } from './chain/gas.js';
 import type { TokenRef } from './core/token.js';
 import type { PoolAnchors } from './market/sources/dex-pools.js';
-import type { CandleSource, PriceSource } from './market/types.js';
+import type { CandleSource, PriceQuote, PriceSource } from './market/types.js';
 import { ALIASES as TOKEN_ALIASES, BUNDLED_TOKEN_LISTS, type MetadataReader } from './chain/tokens.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import type { AppInfo } from './capabilities/services.js';
@@ -387,7 +387,8 @@ export function enabledPriceSources(config: Config, chains: readonly ChainKey[])
 }
 
 async function createMarketServices(config: Config, chain: ChainServices, deps: { log: Logger; metrics: Metrics; health: HealthRegistry }): Promise<MarketServices> {
-  const [{ PriceOracle }, { CandleService }, { ChainlinkSource, MAINNET_USD_FEEDS }, { DexPoolSource, MAINNET_POOL_VENUES }, { DevnetCandleSource }, { priceRequestFor }, { L1Cache }, { CoinGeckoSource }, { DexScreenerSource }, { BinanceSource }, { createDependencyPolicy }] = await Promise.all([
+  const [{ CachedSource }, { PriceOracle }, { CandleService }, { ChainlinkSource, MAINNET_USD_FEEDS }, { DexPoolSource, MAINNET_POOL_VENUES }, { DevnetCandleSource }, { priceRequestFor }, { L1Cache }, { CoinGeckoSource }, { DexScreenerSource }, { BinanceSource }, { createDependencyPolicy }] = await Promise.all([
+    import('./market/cached-source.js'),
     import('./market/oracle.js'),
     import('./market/history.js'),
     import('./market/sources/chainlink.js'),
@@ -443,8 +444,11 @@ async function createMarketServices(config: Config, chain: ChainServices, deps: 
     const devnetVenues = (deployment?.dexes ?? []).map((d) => ({ chainId: deployment!.chainId, name: d.name, kind: 'v2' as const, factory: d.factory }));
     sources.push(new DexPoolSource({ access, anchors, venues: [...devnetVenues, ...MAINNET_POOL_VENUES] }));
   }
+  // Each source behind a cache sized to how often it changes; pools are read fresh every time.
+  const sourceCache = new L1Cache<PriceQuote | null>({ name: 'price-sources', max: 20_000, defaultTtlMs: 5_000, metrics: deps.metrics.cacheRequests });
+  const SOURCE_TTL_MS: Record<string, number> = { coingecko: 60_000, dexscreener: 30_000, binance: 5_000, chainlink: 15_000 };
   const oracle = new PriceOracle({
-    sources,
+    sources: sources.map((s) => (SOURCE_TTL_MS[s.name] ? new CachedSource(s, sourceCache, Math.min(SOURCE_TTL_MS[s.name]!, s.maxAgeMs)) : s)),
     cache: new L1Cache({ name: 'prices', max: 10_000, defaultTtlMs: config.PRICE_CACHE_TTL_MS, metrics: deps.metrics.cacheRequests }),
     deadlineMs: config.PRICE_DEADLINE_MS,
     ttlMs: config.PRICE_CACHE_TTL_MS,

@@ -7,6 +7,7 @@ import { L1Cache } from '../../src/infra/cache.js';
 import { createMetrics } from '../../src/infra/metrics.js';
 import { createDependencyPolicy } from '../../src/infra/resilience.js';
 import { priceRequestFor } from '../../src/market/assets.js';
+import { CachedSource } from '../../src/market/cached-source.js';
 import { PriceOracle, type OracleAnswer } from '../../src/market/oracle.js';
 import { BinanceSource } from '../../src/market/sources/binance.js';
 import { CoinGeckoSource } from '../../src/market/sources/coingecko.js';
@@ -128,6 +129,23 @@ describe('the price oracle over real source clients and replayed APIs', () => {
       return err instanceof DependencyError && /coingecko: rate limited/.test(message) && /binance/.test(message) && /dexscreener: no answer within/.test(message);
     });
     assert.ok(performance.now() - started < 3000, 'the deadline bounds the wait');
+  });
+
+  it('asks a source again only when its own cache expires, and reports the cached quote\'s real age', async () => {
+    routes({ coingecko: coingecko(3000, now - 10_000), binance: binance('3000'), dexscreener: dexscreener('3000') });
+    const metrics = createMetrics({ defaultMetrics: false });
+    const gecko = new CoinGeckoSource({ policy: createDependencyPolicy({ name: 'coingecko', timeoutMs: 400 }, { metrics }), baseUrl: api.url, now: clock });
+    const cached = new CachedSource(gecko, new L1Cache({ name: 'sources', max: 100, defaultTtlMs: 60_000, now: clock }), 60_000);
+    const oracle1 = new PriceOracle({ sources: [cached], cache: new L1Cache<OracleAnswer>({ name: 'p', max: 10, defaultTtlMs: 1, now: clock }), ttlMs: 1, staleMs: 0, now: clock, log: quietLog });
+    const before = api.requestsTo('/simple/price').length;
+    await oracle1.price(request);
+    now += 20_000;
+    const second = await oracle1.price(request);
+    assert.equal(api.requestsTo('/simple/price').length, before + 1, 'one call to CoinGecko for two answers 20 s apart');
+    assert.equal(second.sources[0]!.ageMs, 30_000);
+    now += 60_000;
+    await oracle1.price(request);
+    assert.equal(api.requestsTo('/simple/price').length, before + 2);
   });
 
   it('answers within the deadline when one source hangs', async () => {
