@@ -1,5 +1,6 @@
 import type { AnyCapability } from '../core/capability.js';
 import type { CapabilityRegistry } from '../core/registry.js';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { extractSlots, type Slots } from './slots.js';
 import { contentWords, normalize, similarity, wordsMatch } from './text-similarity.js';
@@ -38,6 +39,7 @@ export class IntentParser {
   readonly #exact = new Map<string, ExactPhrase>();
   readonly #registry: CapabilityRegistry;
   readonly #tokenWords: ReadonlySet<string>;
+  readonly #recent = new LRUCache<string, ParsedIntent>({ max: 2000 });
 
   /** `tokenWords`: lower-case token symbols a message may name on their own ("what is pepe"). */
   constructor(registry: CapabilityRegistry, options: { tokenWords?: Iterable<string> } = {}) {
@@ -54,7 +56,20 @@ export class IntentParser {
     }
   }
 
+  /**
+   * Parsing is a pure function of the text (the registry and lexicon never change after start),
+   * and people ask the same things in the same words ("price of eth"): recent answers are kept.
+   * They are frozen, so no caller can change what the next one gets.
+   */
   parse(text: string): ParsedIntent {
+    const known = this.#recent.get(text);
+    if (known) return known;
+    const parsed = deepFreeze(this.#parse(text));
+    this.#recent.set(text, parsed);
+    return parsed;
+  }
+
+  #parse(text: string): ParsedIntent {
     const normalized = normalize(text.replace(/^\//, ''));
     if (GREETING.test(normalized)) {
       if (this.#registry.has('help')) return { name: 'help', input: {}, confidence: 1, source: 'builtin' };
@@ -148,6 +163,14 @@ function inputFromSlots(capability: AnyCapability, slots: Slots): Record<string,
   if (slots.target && 'to' in shape) input.to = slots.target;
   else if (slots.target && 'fiat' in shape && /^[a-z]{3}$/.test(slots.target)) input.fiat = slots.target;
   return input;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 function takesEmptyInput(capability: AnyCapability): boolean {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contentWords, editDistance, normalize, similarity, words, wordsMatch } from './text-similarity.js';
+import { contentWords, editDistance, normalize, similarity, withinOneEdit, words, wordsMatch } from './text-similarity.js';
 
 describe('normalize', () => {
   it('lower-cases, drops accents, apostrophes and punctuation, and squeezes spaces', () => {
@@ -68,5 +68,14 @@ describe('similarity', () => {
   it('drops filler words but keeps them when nothing else is left', () => {
     assert.deepEqual(contentWords('can you show me the status please'), ['status']);
     assert.deepEqual(contentWords('are you'), ['are', 'you']);
+  });
+});
+
+describe('withinOneEdit', () => {
+  it('agrees with the edit distance on every kind of one-edit and two-edit pair', () => {
+    const words = ['price', 'prices', 'pirce', 'prive', 'rice', 'prce', 'pricee', 'ethereum', 'etherum', 'ehtereum', 'bitcoin', 'bitcon', 'btc', 'balance', 'balnace', 'status', 'stauts', 'statsu', 'xtatus', 'abcd', 'abdc', 'bacd', 'dcba'];
+    for (const a of words) {
+      for (const b of words) assert.equal(withinOneEdit(a, b), editDistance(a, b, 1) <= 1, `${a} / ${b}`);
+    }
   });
 });

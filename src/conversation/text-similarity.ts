@@ -31,7 +31,28 @@ export function words(text: string): string[] {
 export function wordsMatch(a: string, b: string): boolean {
   if (a === b) return true;
   if (a.length < 4 || b.length < 4) return false;
-  return editDistance(a, b, 1) <= 1;
+  return withinOneEdit(a, b);
+}
+
+/**
+ * Whether two different words are one edit apart (a substitution, an insertion or deletion, or
+ * two neighbours swapped) — the same answer as `editDistance(a, b, 1) <= 1`, without its table:
+ * the parser asks this for every example word of every message.
+ */
+export function withinOneEdit(a: string, b: string): boolean {
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > 1) return false;
+  let i = 0;
+  while (i < la && i < lb && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (la === lb) {
+    if (i === la) return true;
+    // substitution at i, or a swap of i and i + 1
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  // one insertion/deletion at i
+  return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
 const FILLER = new Set(['a', 'an', 'the', 'please', 'pls', 'plz', 'me', 'can', 'could', 'you', 'u', 'i', 'is', 'are', 'do', 'does', 'to', 'of', 'my', 'your', 'what', 'whats', 'show', 'tell', 'give', 'hey', 'ok', 'so']);
