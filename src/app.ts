@@ -8,7 +8,6 @@ import type { Devnet } from './chain/devnet/devnet.js';
 import type { DevnetAdmin } from './chain/devnet/rpc-gateway.js';
 import { devnetDir, runningDevnetEndpoint } from './chain/devnet/journal.js';
 import { SEED_TOKENS } from './chain/devnet/seed.js';
-import type { NativeUsdSource } from './chain/gas.js';
 import type { TokenRef } from './core/token.js';
 import type { PoolAnchors } from './market/sources/dex-pools.js';
 import type { CandleSource, PriceQuote, PriceSource } from './market/types.js';
@@ -118,6 +117,14 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     closers.push(chainSetup.close);
     for (const check of chainSetup.chain?.access.healthChecks() ?? []) health.register(check);
     const market = chainSetup.chain ? await createMarketServices(config, chainSetup.chain, { log, metrics, health }) : undefined;
+    if (chainSetup.chain && market) {
+      const { tokens } = chainSetup.chain;
+      // Gas costs in USD: the native coin's price from the oracle, named with the sources it used.
+      chainSetup.chain.gas.priceNativeWith(async (chainId) => {
+        const answer = await market.oracle.price(market.request(tokens.native(chainId), 'usd'));
+        return { price: answer.price, source: `the price oracle (${answer.sources.filter((s) => s.used).map((s) => s.name).join(', ')})` };
+      });
+    }
 
     const registry = new CapabilityRegistry(capabilities);
     const invoker = new CapabilityInvoker({
@@ -210,14 +217,13 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
   if (keys.length === 0) return { chain: undefined, devnet: undefined, close: () => Promise.resolve() };
   // Loaded only when a chain is served: viem and the devnet are most of the start-up time and
   // memory of a server that serves none.
-  const [{ ChainAccess }, { BalanceReader }, { GasOracle }, { TokenRegistry }, { fetchRemoteDeployment, startDevnet }, { DevnetFaucet }, { priceFeedAbi }, { erc20Abi }] = await Promise.all([
+  const [{ ChainAccess }, { BalanceReader }, { GasOracle }, { TokenRegistry }, { fetchRemoteDeployment, startDevnet }, { DevnetFaucet }, { erc20Abi }] = await Promise.all([
     import('./chain/chain-access.js'),
     import('./chain/balances.js'),
     import('./chain/gas.js'),
     import('./chain/tokens.js'),
     import('./chain/devnet/devnet.js'),
     import('./chain/devnet/faucet.js'),
-    import('./chain/devnet/contracts/artifacts.js'),
     import('viem'),
   ]);
   const rpcUrls: Partial<Record<ChainKey, string[]>> = {};
@@ -290,15 +296,8 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
       persisted: Boolean(devnet?.node.persisted),
     };
   }
-  // Until the market oracle lands, USD gas costs are known on the devnet only (its ETH/USD feed).
-  const ethUsdFeed = deployment?.feeds.find((f) => f.pair === 'ETH/USD');
-  const nativeUsd: NativeUsdSource = async (chainId) => {
-    if (!deployment || !ethUsdFeed || chainId !== deployment.chainId) return undefined;
-    const [, answer] = await access.read(chainId, (client) => client.readContract({ address: ethUsdFeed.address, abi: priceFeedAbi, functionName: 'latestRoundData' }));
-    return { price: Number(answer) / 10 ** ethUsdFeed.decimals, source: 'the devnet ETH/USD feed' };
-  };
   return {
-    chain: { access, tokens, balances: new BalanceReader(access), gas: new GasOracle(access, nativeUsd), devnet: devnetServices, readTokenMetadata },
+    chain: { access, tokens, balances: new BalanceReader(access), gas: new GasOracle(access), devnet: devnetServices, readTokenMetadata },
     devnet,
     async close() {
       access.close();

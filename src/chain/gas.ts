@@ -29,14 +29,26 @@ export interface GasQuote {
 export type NativeUsdSource = (chainId: number) => Promise<{ price: number; source: string } | undefined>;
 
 export class GasOracle {
+  #nativeUsd: NativeUsdSource;
+
   constructor(
     private readonly access: ChainAccess,
-    private readonly nativeUsd: NativeUsdSource = () => Promise.resolve(undefined),
-  ) {}
+    nativeUsd: NativeUsdSource = () => Promise.resolve(undefined),
+  ) {
+    this.#nativeUsd = nativeUsd;
+  }
+
+  /**
+   * Where USD prices of native coins come from. The price oracle is built after the chain layer
+   * (it reads chains), so it is plugged in here once it exists.
+   */
+  priceNativeWith(source: NativeUsdSource): void {
+    this.#nativeUsd = source;
+  }
 
   async quote(chainId: number): Promise<GasQuote> {
     const info = this.access.chain(chainId);
-    const [fees, usd] = await Promise.all([this.#fees(chainId, info.eip1559), this.nativeUsd(chainId).catch(() => undefined)]);
+    const [fees, usd] = await Promise.all([this.#fees(chainId, info.eip1559), this.#nativeUsd(chainId).catch(() => undefined)]);
     const costs = Object.fromEntries(
       (Object.entries(TYPICAL_GAS) as [GasAction, bigint][]).map(([action, gas]) => {
         const native = gas * fees.gasPrice;

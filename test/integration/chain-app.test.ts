@@ -81,6 +81,8 @@ describe('the chain capabilities and /rpc/devnet on a running server', () => {
     assert.equal(BigInt(q.gasPrice), BigInt(q.baseFeePerGas) + BigInt(q.maxPriorityFeePerGas));
     assert.equal(BigInt(q.costs.swap.native), 150_000n * BigInt(q.gasPrice));
     assert.ok(q.costs.transfer.usd > 0);
+    assert.match(q.nativeUsd.source, /price oracle \(chainlink, dex-pools\)/);
+    assert.ok(Math.abs(q.nativeUsd.price - 3000) / 3000 < 0.01);
     const status = await request(server.url, 'POST', '/v1/chat', { json: { text: 'chain status' } });
     assert.equal(status.body.intent.name, 'get_chain_status');
     assert.match(JSON.stringify(status.body.replies), /kept across restarts/);
