@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { capabilities } from './capabilities/index.js';
 import type { ChainServices, DevnetServices, MarketServices } from './capabilities/services.js';
@@ -29,6 +30,9 @@ import { createRateLimiter, type RateLimiter } from './infra/ratelimit.js';
 import { createHttpServer } from './platforms/http/server.js';
 import { IdentityStore } from './wallets/identities.js';
 import { PreferenceStore } from './wallets/preferences.js';
+import { KeystoreError, type Keystore } from './wallets/keystore.js';
+import { loadMasterKeys, openKeystore, type MasterKeySettings } from './wallets/key-vault.js';
+import { MasterKeyError } from './wallets/master-key.js';
 
 /** Everything one running Möbius instance is made of. Built only here. */
 export interface App {
@@ -50,6 +54,8 @@ export interface App {
   chain: ChainServices | undefined;
   /** Undefined when no chain is served. */
   market: MarketServices | undefined;
+  /** Wallet keys' envelope encryption; undefined only for commands opened with `keystore: false`. */
+  keystore: Keystore | undefined;
   /** The devnet this process runs, if it runs one. */
   devnet: Devnet | undefined;
   /** Closes what the app opened (the database last). Safe to call twice. */
@@ -67,6 +73,8 @@ export interface CreateAppOptions {
   withoutChains?: boolean;
   /** Use this already running devnet instead of starting one (tests share one across apps). */
   devnet?: Devnet;
+  /** Open the keystore (load the master key, check the canary); default true. Off for commands that never touch keys. */
+  keystore?: boolean;
 }
 
 /** The package version, read once from package.json next to src/ and dist/. */
@@ -96,6 +104,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       if (applied.length > 0) log.info({ applied }, 'database migrated');
     }
     health.register(database.healthCheck);
+    const keystore = options.keystore === false ? undefined : await openAppKeystore(config, database, log);
 
     const info: AppInfo = {
       name: 'Möbius',
@@ -163,6 +172,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       rateLimiter,
       chain: chainSetup.chain,
       market,
+      keystore,
       devnet: chainSetup.devnet,
       close: () =>
         (closed ??= (async () => {
@@ -191,6 +201,28 @@ function knownTokenSymbols(): string[] {
     // Everyday one-word names ("bitcoin", "btc", "tether"); multi-word ones need the token slot.
     ...Object.keys(TOKEN_ALIASES).filter((word) => !word.includes(' ')),
   ];
+}
+
+/** The master key file of an embedded install. */
+export function masterKeyFile(config: Config): string {
+  return path.resolve(config.MOBIUS_DATA_DIR, 'master.key');
+}
+
+export function masterKeySettings(config: Config): MasterKeySettings {
+  return { encryptionKey: config.ENCRYPTION_KEY, encryptionKeyNext: config.ENCRYPTION_KEY_NEXT, keyFile: masterKeyFile(config), mayCreate: !config.DATABASE_URL };
+}
+
+/** Loads the master key(s) and checks them against the database's canary; a mismatch stops start-up. */
+async function openAppKeystore(config: Config, database: DatabaseHandle, log: Logger): Promise<Keystore> {
+  try {
+    const keys = loadMasterKeys(masterKeySettings(config));
+    if (keys.created) log.info({ file: masterKeyFile(config) }, 'generated a new master key for wallet keys; back this file up: without it no wallet key can be recovered');
+    if (keys.next) log.warn({ next: keys.next.id }, 'a master key rotation is under way; run `bin/mobius keys rotate` to finish it');
+    return await openKeystore(database.db, keys);
+  } catch (err) {
+    if (err instanceof MasterKeyError || err instanceof KeystoreError) throw new ConfigError('ENCRYPTION_KEY', err.message);
+    throw err;
+  }
 }
 
 /** The chains to serve: CHAINS when set, else the devnet plus every chain given an RPC URL. */

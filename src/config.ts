@@ -42,6 +42,8 @@ export const settings = {
   MOBIUS_RATE_LIMIT_FREE: setting(positiveInt.default(30), 'Requests per minute for a free-tier user (chat users and free API keys).', '30'),
   MOBIUS_RATE_LIMIT_PRO: setting(positiveInt.default(300), 'Requests per minute for a pro-tier user (and loopback callers without a key).', '300'),
   MOBIUS_RATE_LIMIT_ADMIN: setting(positiveInt.default(100_000), 'Requests per minute for an admin-tier API key.', '100000'),
+  ENCRYPTION_KEY: setting(z.string().min(1).optional(), 'Master key that wraps every wallet key: 32 random bytes as hex (`openssl rand -hex 32`). Unset in embedded mode: generated into `$MOBIUS_DATA_DIR/master.key` (back it up). Required with `DATABASE_URL`.'),
+  ENCRYPTION_KEY_NEXT: setting(z.string().min(1).optional(), 'During a key rotation only: the new master key `bin/mobius keys rotate` re-wraps every wallet key under.'),
   CHAINS: setting(z.string().optional(), 'Comma-separated chains to serve (`ethereum`, `base`, `arbitrum`, `optimism`, `polygon`, `bsc`, `avalanche`, `pulsechain`, `devnet`), or `none`. Unset: the devnet plus every chain with an `RPC_URL_<CHAIN>`.', 'devnet + configured'),
   ...rpcUrlSettings(),
   RPC_TIMEOUT_MS: setting(positiveInt.max(120_000).default(5000), 'Deadline of one JSON-RPC request to one endpoint before the next endpoint is tried.', '5000'),

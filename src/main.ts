@@ -1,17 +1,20 @@
 import os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createApp, packageVersion, startServer, type App, type CreateAppOptions } from './app.js';
+import { createApp, masterKeySettings, packageVersion, startServer, type App, type CreateAppOptions } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { DevnetBusyError, devnetDir, resetDevnetState } from './chain/devnet/journal.js';
 import { MobiusError } from './core/errors.js';
+import { finishKeyFileRotation, loadMasterKeys, prepareNextKeyFile, rotateWalletKeys } from './wallets/key-vault.js';
+import { MasterKeyError } from './wallets/master-key.js';
 import { tiers, type Tier } from './core/identity.js';
 import { DatabaseOpenError } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrate.js';
+import { createLogger } from './infra/log.js';
 import { ask, createApiKey, parseJsonl } from './platforms/cli/commands.js';
 
 /** Fails with one clear line for problems a person can fix (config, database, input); a stack otherwise. */
 function fail(err: unknown): never {
-  if (err instanceof ConfigError || err instanceof DatabaseOpenError || err instanceof MobiusError || err instanceof DevnetBusyError) {
+  if (err instanceof ConfigError || err instanceof DatabaseOpenError || err instanceof MobiusError || err instanceof DevnetBusyError || err instanceof MasterKeyError) {
     console.error(err.message);
   } else {
     console.error(err);
@@ -30,7 +33,9 @@ function config(): Config {
 /** Runs a one-shot command on a quiet app (warnings only), closing it afterwards. */
 async function withApp<T>(fn: (app: App) => Promise<T>, options: CreateAppOptions = {}): Promise<T> {
   const cfg = config();
-  const app = await createApp({ ...cfg, LOG_LEVEL: process.env.LOG_LEVEL ? cfg.LOG_LEVEL : 'warn' }, { defaultMetrics: false, ...options });
+  const level = process.env.LOG_LEVEL ? cfg.LOG_LEVEL : 'warn';
+  // A one-shot command's output is its stdout (`--json`, `parse --jsonl`): its logs go to stderr.
+  const app = await createApp({ ...cfg, LOG_LEVEL: level }, { defaultMetrics: false, log: createLogger({ level, destination: process.stderr }), ...options });
   try {
     return await fn(app);
   } finally {
@@ -117,7 +122,7 @@ program
       }
       if (words.length === 0) throw new InvalidArgumentError('give a phrase, or --jsonl to read stdin');
       process.stdout.write(JSON.stringify({ intent: app.assistant.parse(words.join(' ')) }) + '\n');
-    }, { withoutChains: true });
+    }, { withoutChains: true, keystore: false });
   });
 
 program
@@ -130,7 +135,7 @@ program
         const { applied } = await migrateToLatest(app.database.db);
         console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
       },
-      { migrate: false, withoutChains: true },
+      { migrate: false, withoutChains: true, keystore: false },
     );
   });
 
@@ -145,7 +150,7 @@ apikey
     await withApp(async (app) => {
       const created = await createApiKey(app.apiKeys, opts, process.stdout);
       await app.audit.append({ actor: operator(), action: 'apikey.created', subject: created.id, data: { tier: created.tier, label: created.label } });
-    }, { withoutChains: true });
+    }, { withoutChains: true, keystore: false });
   });
 apikey
   .command('list')
@@ -155,7 +160,7 @@ apikey
       for (const k of await app.apiKeys.list()) {
         console.log(`${k.id}  ${k.tier.padEnd(5)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.label}`);
       }
-    }, { withoutChains: true });
+    }, { withoutChains: true, keystore: false });
   });
 apikey
   .command('revoke')
@@ -166,7 +171,35 @@ apikey
       const revoked = await app.apiKeys.revoke(id);
       if (revoked) await app.audit.append({ actor: operator(), action: 'apikey.revoked', subject: id });
       console.log(revoked ? `Revoked ${id}.` : `No active key ${id}.`);
-    }, { withoutChains: true });
+    }, { withoutChains: true, keystore: false });
+  });
+
+const keys = program.command('keys').description('the master key that wraps wallet keys');
+keys
+  .command('rotate')
+  .description('re-wrap every wallet key under a new master key (safe to interrupt and run again)')
+  .action(async () => {
+    await withApp(
+      async (app) => {
+        const settings = masterKeySettings(app.config);
+        const loaded = loadMasterKeys(settings);
+        // File mode makes (or resumes) `master.key.next`; environment mode reads ENCRYPTION_KEY_NEXT.
+        const next = loaded.next ?? (settings.encryptionKey ? undefined : prepareNextKeyFile(settings.keyFile));
+        const result = await rotateWalletKeys(app.database.db, { current: loaded.current, next });
+        await app.audit.append({ actor: operator(), action: 'keys.rotated', subject: result.to, data: { from: result.from, rewrapped: result.rewrapped, remaining: result.remaining } });
+        if (!result.finished) {
+          console.log(`Re-wrapped ${result.rewrapped} wallet keys; ${result.remaining} remain. Run it again to finish.`);
+          return;
+        }
+        if (settings.encryptionKey) {
+          console.log(`Re-wrapped ${result.rewrapped} wallet keys under ${result.to}. Now set ENCRYPTION_KEY to the new key and unset ENCRYPTION_KEY_NEXT.`);
+        } else {
+          const retired = finishKeyFileRotation(settings.keyFile, loaded.current);
+          console.log(`Re-wrapped ${result.rewrapped} wallet keys under ${result.to}; the new key is in ${settings.keyFile} (back it up). The old key is kept as ${retired}.`);
+        }
+      },
+      { withoutChains: true },
+    );
   });
 
 const devnet = program.command('devnet').description('the built-in devnet');
@@ -181,7 +214,7 @@ devnet
         if (removed) await app.audit.append({ actor: operator(), action: 'devnet.reset', subject: dir });
         console.log(removed ? `Devnet state in ${dir} removed; the next start deploys a fresh devnet.` : `No devnet state in ${dir}; nothing to reset.`);
       },
-      { withoutChains: true },
+      { withoutChains: true, keystore: false },
     );
   });
 

@@ -46,6 +46,8 @@ async function isolatedConfig(dialect: DialectName, env: Record<string, string> 
     if (!url) throw new Error('DATABASE_URL not set');
     schema = await createPostgresSchema(url);
     base.DATABASE_URL = schema.url;
+    // Scaled mode never generates a master key: every instance must share one.
+    base.ENCRYPTION_KEY ??= randomBytes(32).toString('hex');
   }
   return {
     config: loadConfig(base),

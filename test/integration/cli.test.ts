@@ -272,7 +272,7 @@ describe('bin/mobius', { concurrency: 2 }, () => {
     const schema = await createPostgresSchema(process.env.DATABASE_URL!);
     try {
       const dataDir = freshDataDir();
-      const r = await mobius(['ask', 'help', '--user', 'telegram:77'], cliEnv(dataDir, { DATABASE_URL: schema.url }));
+      const r = await mobius(['ask', 'help', '--user', 'telegram:77'], cliEnv(dataDir, { DATABASE_URL: schema.url, ENCRYPTION_KEY: 'cd'.repeat(32) }));
       assert.equal(r.code, 0, show(r));
       assert.match(r.stdout, /Ask me in plain words/);
       assert.equal(existsSync(path.join(dataDir, 'mobius.db')), false, 'SQLite was used instead');

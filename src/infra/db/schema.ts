@@ -18,6 +18,8 @@ export interface Database {
   preferences: PreferencesTable;
   api_keys: ApiKeysTable;
   audit_log: AuditLogTable;
+  keystore_meta: KeystoreMetaTable;
+  wallets: WalletsTable;
 }
 
 /** ISO-8601 UTC text, from `Date.prototype.toISOString()`. */
@@ -88,3 +90,38 @@ export type IdentityRow = Selectable<IdentitiesTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type NewAuditLogRow = Insertable<AuditLogTable>;
+
+/** A sealed secret's columns, base64 text (see src/wallets/keystore.ts). */
+export interface SealedColumns {
+  key_id: string;
+  key_version: number;
+  wrapped_dek: string;
+  dek_nonce: string;
+  ciphertext: string;
+  nonce: string;
+}
+
+/** The keystore's own records: `canary` proves the master key matches this database. */
+export interface KeystoreMetaTable extends SealedColumns {
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface WalletsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** Checksummed 0x address. */
+  address: string;
+  kind: 'local' | 'watch';
+  derivation_path: string | null;
+  /** 1 for the identity's active wallet, else 0 (integers behave the same on both dialects). */
+  active: number;
+  key_id: string | null;
+  key_version: number | null;
+  wrapped_dek: string | null;
+  dek_nonce: string | null;
+  ciphertext: string | null;
+  nonce: string | null;
+  created_at: Timestamp;
+}

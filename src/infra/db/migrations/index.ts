@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { foundation } from './0001_foundation.js';
+import { wallets } from './0002_wallets.js';
 
 /**
  * Every migration, in order. Names sort in the order they must run (Kysely checks this), and a
@@ -7,4 +8,5 @@ import { foundation } from './0001_foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_wallets': wallets,
 };
