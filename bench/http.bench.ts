@@ -7,8 +7,7 @@
 // next to the server CPU time per request, which depends less on what autocannon gets.
 import type { Bench } from './lib.js';
 import { median, round } from './lib.js';
-import { chatRound as round1, CONNECTIONS, type Round } from './load.js';
-import { mobiusCli, startHelloFastify, startMobius, waitFor } from './processes.js';
+import { CONNECTIONS, pairedChatRounds } from './load.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 4);
@@ -16,26 +15,8 @@ const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 4);
 const bench: Bench = {
   name: 'http',
   async run() {
-    const hello = await startHelloFastify();
     // The HTTP and assistant path alone: no devnet whose market-maker would add noise.
-    const mobius = await startMobius({ MOBIUS_RATE_LIMIT_ADMIN: '1000000000', CHAINS: 'none' });
-    const ours: Round[] = [];
-    const reference: Round[] = [];
-    try {
-      await waitFor(`${mobius.url}/ready`);
-      const created = JSON.parse(mobiusCli(['apikey', 'create', '--tier', 'admin', '--label', 'bench', '--json'], mobius.dataDir)) as { key: string };
-      const auth = { authorization: `Bearer ${created.key}` };
-      // Warm-up: JIT, caches, connection setup.
-      await round1(hello.url, hello.pid, {}, 3);
-      await round1(mobius.url, mobius.child.pid!, auth, 3);
-      for (let i = 0; i < ROUNDS; i++) {
-        reference.push(await round1(hello.url, hello.pid, {}, ROUND_S));
-        ours.push(await round1(mobius.url, mobius.child.pid!, auth, ROUND_S));
-      }
-    } finally {
-      await hello.stop();
-      await mobius.stop();
-    }
+    const { ours, reference } = await pairedChatRounds({ CHAINS: 'none' }, 'help', ROUNDS, ROUND_S);
     const ratios = ours.map((o, i) => o.rps / reference[i]!.rps);
     const ratio = round(median(ratios), 3);
     const failures = ours.reduce((n, r) => n + r.failures, 0);

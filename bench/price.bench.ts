@@ -4,8 +4,7 @@
 // answers after 10, 20 and 30 ms; the oracle's time minus its slowest source's time alone.
 import type { Bench } from './lib.js';
 import { median, round } from './lib.js';
-import { chatRound, CONNECTIONS, type Round } from './load.js';
-import { mobiusCli, startHelloFastify, startMobius, waitFor } from './processes.js';
+import { CONNECTIONS, pairedChatRounds } from './load.js';
 import { chainByKey } from '../src/chain/chains.js';
 import { L1Cache } from '../src/infra/cache.js';
 import { createMetrics } from '../src/infra/metrics.js';
@@ -22,43 +21,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const ROUND_S = Number(process.env.BENCH_ROUND_S ?? 4);
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function chatPrice(): Promise<{ ours: Round[]; reference: Round[] }> {
-  const hello = await startHelloFastify();
-  // A long price TTL: the question is what a cached answer costs, not how fast the devnet is.
-  const mobius = await startMobius({ MOBIUS_RATE_LIMIT_ADMIN: '1000000000', DEVNET_MARKET_MAKER_INTERVAL_MS: '0', PRICE_CACHE_TTL_MS: '3600000' });
-  const ours: Round[] = [];
-  const reference: Round[] = [];
-  try {
-    await waitFor(`${mobius.url}/ready`);
-    const created = JSON.parse(mobiusCli(['apikey', 'create', '--tier', 'admin', '--label', 'bench', '--json'], mobius.dataDir)) as { key: string };
-    const auth = { authorization: `Bearer ${created.key}` };
-    await chatRound(hello.url, hello.pid, {}, 3);
-    await chatRound(mobius.url, mobius.child.pid!, auth, 3, 'price of eth');
-    for (let i = 0; i < ROUNDS; i++) {
-      reference.push(await chatRound(hello.url, hello.pid, {}, ROUND_S));
-      ours.push(await chatRound(mobius.url, mobius.child.pid!, auth, ROUND_S, 'price of eth'));
-    }
-  } finally {
-    await hello.stop();
-    await mobius.stop();
-  }
-  return { ours, reference };
-}
-
 async function oracleOverhead(): Promise<{ overheadMs: number; slowestMs: number; oracleMs: number }> {
   const fresh = () => {
     const body = readFixture('coingecko/simple-price.json');
     for (const coin of Object.values(body) as Array<{ last_updated_at: number }>) coin.last_updated_at = Math.floor(Date.now() / 1000);
     return { body };
   };
+  // Sources answer after 10 ms (CoinGecko), 20 ms (Binance) and 30 ms (DexScreener).
   const api = await startReplayServer([
-    { path: '/simple/price', answer: () => fresh() },
-    { path: '/api/v3/ticker/price', answer: { fixture: 'binance/ticker-price.json', delayMs: 20 } },
-    { path: '/api/v3/ticker/24hr', answer: { body: [], delayMs: 20 } },
-    { path: /^\/latest\/dex\/tokens\//, answer: { fixture: 'dexscreener/tokens-eth-base-op.json', delayMs: 30 } },
-  ]);
-  // CoinGecko answers at once here; delay it 10 ms through the route script.
-  api.setRoutes([
     { path: '/simple/price', answer: async () => (await new Promise((r) => setTimeout(r, 10)), fresh()) },
     { path: '/api/v3/ticker/price', answer: { fixture: 'binance/ticker-price.json', delayMs: 20 } },
     { path: '/api/v3/ticker/24hr', answer: { body: [], delayMs: 20 } },
@@ -102,7 +72,8 @@ const bench: Bench = {
   name: 'price',
   async run() {
     const overhead = await oracleOverhead();
-    const { ours, reference } = await chatPrice();
+    // A long price TTL: the question is what a cached answer costs, not how fast the devnet is.
+    const { ours, reference } = await pairedChatRounds({ DEVNET_MARKET_MAKER_INTERVAL_MS: '0', PRICE_CACHE_TTL_MS: '3600000' }, 'price of eth', ROUNDS, ROUND_S);
     const ratios = ours.map((o, i) => o.rps / reference[i]!.rps);
     const ratio = round(median(ratios), 3);
     const p99 = median(ours.map((r) => r.p99));

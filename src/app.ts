@@ -299,10 +299,8 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
   });
   const readTokenMetadata: MetadataReader = (chainId, address) =>
     access.read(chainId, async (client) => {
-      const info = access.chain(chainId);
       const [name, symbol, decimals, totalSupply] = await client.multicall({
         allowFailure: false,
-        ...(info.multicall3 ? { multicallAddress: info.multicall3 } : {}),
         contracts: [
           { address, abi: erc20Abi, functionName: 'name' },
           { address, abi: erc20Abi, functionName: 'symbol' },

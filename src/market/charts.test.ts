@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { UserError } from '../core/errors.js';
-import { chartImageBlock, niceAxis, priceFormatter, renderChart, type ChartOptions } from './charts.js';
+import { niceAxis, priceFormatter } from './chart-axes.js';
+import { chartImageBlock, renderChart, type ChartOptions } from './charts.js';
 import type { Candle } from './types.js';
 
 /** A deterministic random walk of candles (a small LCG, so every run draws the same chart). */

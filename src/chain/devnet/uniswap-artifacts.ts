@@ -25,5 +25,5 @@ export const uniswapArtifacts = {
   weth: load('@uniswap/v2-periphery/build/WETH9.json'),
 };
 
-/** keccak256 of the pair's creation code, as hard-coded in UniswapV2Library.pairFor. */
+/** keccak256 of UniswapV2Pair's creation code: Router02's UniswapV2Library.pairFor has this constant built in, so a deployment whose pair code differs would route to nowhere. */
 export const UNISWAP_V2_INIT_CODE_HASH = '0x96e8ac4277198ff8b6f785478aa9a39f403cb768dd02cbee326c3e7da348845f';

@@ -86,7 +86,6 @@ export class ChainlinkSource implements PriceSource {
           client.multicall({
             allowFailure: true,
             contracts: feeds.map((f) => ({ address: f.address, abi: aggregatorV3Abi, functionName: 'latestRoundData' }) as const),
-            ...(this.#access.chain(chainId).multicall3 ? { multicallAddress: this.#access.chain(chainId).multicall3! } : {}),
           }),
         );
         rounds.forEach((round, i) => {
@@ -116,7 +115,6 @@ export class ChainlinkSource implements PriceSource {
       client.multicall({
         allowFailure: false,
         contracts: unknown.map((f) => ({ address: f.address, abi: aggregatorV3Abi, functionName: 'decimals' }) as const),
-        ...(this.#access.chain(chainId).multicall3 ? { multicallAddress: this.#access.chain(chainId).multicall3! } : {}),
       }),
     );
     unknown.forEach((f, i) => this.#decimals.set(f.address, Number(answers[i])));

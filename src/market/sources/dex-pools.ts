@@ -144,12 +144,10 @@ export class DexPoolSource implements PriceSource {
       }
     }
     if (lookups.length > 0) {
-      const info = this.#options.access.chain(chainId);
       const answers = await this.#options.access.read(chainId, (client) =>
         client.multicall({
           allowFailure: true,
-          ...(info.multicall3 ? { multicallAddress: info.multicall3 } : {}),
-          contracts: lookups.map((l) =>
+            contracts: lookups.map((l) =>
             l.venue.kind === 'v2'
               ? ({ address: l.venue.factory, abi: uniswapV2FactoryAbi, functionName: 'getPair', args: [l.a, l.b] } as const)
               : ({ address: l.venue.factory, abi: uniswapV3FactoryAbi, functionName: 'getPool', args: [l.a, l.b, l.fee!] } as const),
@@ -177,7 +175,6 @@ export class DexPoolSource implements PriceSource {
   async #readPools(chainId: number, pools: readonly PoolRef[], decimals: ReadonlyMap<string, number>): Promise<Map<Address, { forward: PoolPrice; backward: PoolPrice }>> {
     const out = new Map<Address, { forward: PoolPrice; backward: PoolPrice }>();
     if (pools.length === 0) return out;
-    const info = this.#options.access.chain(chainId);
     // Mixed ABIs in one multicall: typed loosely here, each result is narrowed where it is read.
     type Call = { address: Address; abi: Abi; functionName: string; args?: readonly unknown[] };
     const calls = pools.flatMap((pool): Call[] =>
@@ -194,7 +191,7 @@ export class DexPoolSource implements PriceSource {
           ],
     );
     const answers = await this.#options.access.read(chainId, (client) =>
-      client.multicall({ allowFailure: true, ...(info.multicall3 ? { multicallAddress: info.multicall3 } : {}), contracts: calls }),
+      client.multicall({ allowFailure: true, contracts: calls }),
     );
     let i = 0;
     for (const pool of pools) {
