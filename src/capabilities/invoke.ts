@@ -51,7 +51,7 @@ export interface InvokerDeps {
 
 /**
  * Runs capabilities through one pipeline for every front door (chat, HTTP, MCP, LLM tools):
- * metrics → rate limit → validation → audit (writes) → write guard → run. The audit sits outside the
+ * metrics → rate limit → authorization → validation → [extra] → audit (writes) → write guard → run. The audit sits outside the
  * guard so a refused write — an LLM or API call trying to act alone — is on the record too.
  */
 export class CapabilityInvoker {
@@ -66,6 +66,7 @@ export class CapabilityInvoker {
     this.#pipeline = compose<Invocation>([
       this.#measure,
       this.#rateLimit,
+      this.#authorize,
       this.#validate,
       ...extra,
       this.#audit,
@@ -127,6 +128,22 @@ export class CapabilityInvoker {
     return this.#deps.rateLimiter
       .consumeCapability(principal.userId, principal.tier, inv.capability.name, inv.capability.cost ?? 1)
       .then(next);
+  };
+
+  /** API-key scopes, the admin tier for admin capabilities, and private-chat-only capabilities. */
+  readonly #authorize: InvocationMiddleware = (inv, next) => {
+    const { principal, chat } = inv.request;
+    const { name, scope = 'market', privateOnly } = inv.capability;
+    if (principal.scopes && !principal.scopes.includes(scope)) {
+      throw new UserError('forbidden', `This API key may not call ${name}: it needs the "${scope}" scope.`, { details: { scope, capability: name } });
+    }
+    if (scope === 'admin' && principal.tier !== 'admin') {
+      throw new UserError('forbidden', `${name} is for administrators only.`);
+    }
+    if (privateOnly && chat?.kind === 'group') {
+      throw new UserError('forbidden', "Let's do that in a private chat with me, not in a group: it involves your wallet.", { details: { privateOnly: true } });
+    }
+    return next();
   };
 
   readonly #validate: InvocationMiddleware = (inv, next) => {

@@ -43,6 +43,13 @@ export interface CapabilityResult<D = unknown> {
 
 export type Effect = 'read' | 'write';
 
+/**
+ * What an API key must be allowed to do to call a capability. Chat platforms hold every scope but
+ * `admin`; `admin` also needs the admin tier.
+ */
+export const capabilityScopes = ['market', 'wallet', 'trade', 'admin'] as const;
+export type CapabilityScope = (typeof capabilityScopes)[number];
+
 export interface Capability<I extends z.ZodType = z.ZodType, D = unknown> {
   /** Verb-first snake_case (`get_price`), the convention of LLM tools and MCP. */
   name: string;
@@ -55,6 +62,15 @@ export interface Capability<I extends z.ZodType = z.ZodType, D = unknown> {
   effect: Effect;
   /** Rate-limit points one call costs (default 1); expensive work costs more. */
   cost?: number;
+  /** The scope an API key needs to call it (default `market`). */
+  scope?: CapabilityScope;
+  /** Answered only in a private chat (never in a group): it shows or uses someone's keys or money. */
+  privateOnly?: boolean;
+  /**
+   * Required for a `write`: checks that the action can happen now and says exactly what will happen,
+   * for the person to confirm ("Delete wallet **Main** (0xAb…12)?"). Throws a UserError when it cannot.
+   */
+  describe?(ctx: CapabilityContext, input: z.output<I>): Promise<string>;
   run(ctx: CapabilityContext, input: z.output<I>): Promise<CapabilityResult<D>>;
 }
 
@@ -76,6 +92,9 @@ export function defineCapability<I extends z.ZodType, D>(definition: Capability<
   }
   if (definition.examples.length === 0) {
     throw new TypeError(`capability ${definition.name} needs at least one example phrasing`);
+  }
+  if (definition.effect === 'write' && !definition.describe) {
+    throw new TypeError(`capability ${definition.name} is a write, so it needs describe() to tell the person what they confirm`);
   }
   if (definition.cost !== undefined && !(Number.isInteger(definition.cost) && definition.cost >= 1)) {
     throw new TypeError(`capability ${definition.name}: cost must be a positive integer`);

@@ -48,6 +48,11 @@ export interface Principal {
   userId: string;
   ref: UserRef;
   tier: Tier;
+  /**
+   * What this caller may do, when limited (an API key's scopes: `chat`, `market`, `wallet`, `trade`,
+   * `admin`). Undefined for chat platforms: a person in their own chat may do everything but admin.
+   */
+  scopes?: readonly string[];
 }
 
 /** One chat message from any platform, in the shape the assistant takes. */

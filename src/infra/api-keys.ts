@@ -198,7 +198,7 @@ function sameHash(stored: Buffer, presented: Buffer): boolean {
   return stored.length === presented.length && timingSafeEqual(stored, presented);
 }
 
-function toInfo(row: Omit<ApiKeyRow, 'hash'>): ApiKeyInfo {
+function toInfo(row: Omit<ApiKeyRow, 'hash' | 'scopes'>): ApiKeyInfo {
   return {
     id: row.id,
     tier: row.tier,

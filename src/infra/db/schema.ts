@@ -1,4 +1,4 @@
-import type { GeneratedAlways, Insertable, Selectable } from 'kysely';
+import type { Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
 import type { Platform, Tier } from '../../core/identity.js';
 
 /**
@@ -20,6 +20,11 @@ export interface Database {
   audit_log: AuditLogTable;
   keystore_meta: KeystoreMetaTable;
   wallets: WalletsTable;
+  pending_actions: PendingActionsTable;
+  transactions: TransactionsTable;
+  link_codes: LinkCodesTable;
+  messages: MessagesTable;
+  notifications: NotificationsTable;
 }
 
 /** ISO-8601 UTC text, from `Date.prototype.toISOString()`. */
@@ -71,6 +76,8 @@ export interface ApiKeysTable {
   created_at: Timestamp;
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  /** JSON array of scopes (`chat`, `market`, `wallet`, `trade`, `admin`). */
+  scopes: Generated<JsonText>;
 }
 
 export interface AuditLogTable {
@@ -125,3 +132,83 @@ export interface WalletsTable {
   nonce: string | null;
   created_at: Timestamp;
 }
+
+/** A write waiting for its person's yes; at most one per user. */
+export interface PendingActionsTable {
+  id: string;
+  user_id: string;
+  /** The identity that asked (`telegram:42`); only it may confirm. */
+  actor: string;
+  capability: string;
+  /** The validated input, as JSON (bigints as decimal strings). */
+  input: JsonText;
+  /** What the person was asked to confirm, in words. */
+  summary: string;
+  source: string;
+  chat_kind: 'private' | 'group' | null;
+  chat_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export type TransactionKind = 'faucet' | 'swap' | 'transfer';
+export type TransactionStatus = 'pending' | 'confirmed' | 'failed';
+
+/**
+ * Everything Möbius sent on someone's behalf. `token_in`/`amount_in` left the wallet,
+ * `token_out`/`amount_out` arrived (token address or `native`; base units as decimal strings).
+ * `value_usd_e6` is the trade's USD value at the time, in millionths of a dollar, for cost basis.
+ */
+export interface TransactionsTable {
+  id: string;
+  user_id: string | null;
+  wallet_id: string | null;
+  kind: TransactionKind;
+  status: TransactionStatus;
+  chain_id: number;
+  hash: string | null;
+  from_address: string | null;
+  to_address: string | null;
+  token_in: string | null;
+  amount_in: string | null;
+  token_out: string | null;
+  amount_out: string | null;
+  value_usd_e6: string | null;
+  data: JsonText;
+  created_at: Timestamp;
+}
+
+/** A one-time code that links another platform's identity to this user; only its hash is kept. */
+export interface LinkCodesTable {
+  code_hash: string;
+  user_id: string;
+  actor: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+/** The conversation log (context for follow-ups); pruned by the retention job. */
+export interface MessagesTable {
+  id: string;
+  user_id: string;
+  platform: string;
+  role: 'user' | 'assistant';
+  text: string;
+  created_at: Timestamp;
+}
+
+/** The notification outbox (alerts, transaction results); pruned by the retention job. */
+export interface NotificationsTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  payload: JsonText;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export type WalletRow = Selectable<WalletsTable>;
+export type PendingActionRow = Selectable<PendingActionsTable>;
+export type TransactionRow = Selectable<TransactionsTable>;
