@@ -14,6 +14,9 @@ import type { PoolAnchors } from './market/sources/dex-pools.js';
 import type { CandleSource, PriceQuote, PriceSource } from './market/types.js';
 import { ALIASES as TOKEN_ALIASES, BUNDLED_TOKEN_LISTS, type MetadataReader } from './chain/tokens.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
+import { Confirmations } from './capabilities/confirmation.js';
+import { PendingActionStore } from './capabilities/pending-actions.js';
+import { answerPendingAction } from './conversation/confirmation-answers.js';
 import type { AppInfo } from './capabilities/services.js';
 import { ConfigError, type Config } from './config.js';
 import { CapabilityRegistry } from './core/registry.js';
@@ -44,6 +47,8 @@ export interface App {
   database: DatabaseHandle;
   registry: CapabilityRegistry;
   invoker: CapabilityInvoker;
+  /** The pending-action flow of write capabilities. */
+  confirmations: Confirmations;
   assistant: Assistant;
   identities: IdentityStore;
   preferences: PreferenceStore;
@@ -136,23 +141,31 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }
 
     const registry = new CapabilityRegistry(capabilities);
-    const invoker = new CapabilityInvoker({
-      registry,
-      services: { registry, health, appInfo: info, chain: chainSetup.chain, market },
-      log,
-      rateLimiter,
-      audit,
-      metrics,
-    });
-    const assistant = new Assistant({
-      parser: new IntentParser(registry, { tokenWords: knownTokenSymbols() }),
-      invoker,
-      identities,
-      rateLimiter,
-      metrics,
-      log,
-      maxMessageChars: config.MOBIUS_MAX_MESSAGE_CHARS,
-    });
+    const confirmations = new Confirmations({ store: new PendingActionStore(database.db), audit });
+    const invoker = new CapabilityInvoker(
+      {
+        registry,
+        services: { registry, health, appInfo: info, chain: chainSetup.chain, market, confirmations },
+        log,
+        rateLimiter,
+        audit,
+        metrics,
+      },
+      [confirmations.step],
+    );
+    confirmations.attach(invoker);
+    const assistant = new Assistant(
+      {
+        parser: new IntentParser(registry, { tokenWords: knownTokenSymbols() }),
+        invoker,
+        identities,
+        rateLimiter,
+        metrics,
+        log,
+        maxMessageChars: config.MOBIUS_MAX_MESSAGE_CHARS,
+      },
+      [answerPendingAction],
+    );
 
     let closed: Promise<void> | undefined;
     return {
@@ -164,6 +177,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       database,
       registry,
       invoker,
+      confirmations,
       assistant,
       identities,
       preferences,

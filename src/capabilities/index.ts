@@ -1,4 +1,6 @@
 import type { AnyCapability } from '../core/capability.js';
+import { cancel } from './cancel.js';
+import { confirm } from './confirm.js';
 import { convert } from './convert.js';
 import { devnetFaucet } from './devnet-faucet.js';
 import { getBalance } from './get-balance.js';
@@ -14,4 +16,4 @@ import { getTokenInfo } from './get-token-info.js';
 import { help } from './help.js';
 
 /** Every capability this build offers, in the order help lists them. */
-export const capabilities: readonly AnyCapability[] = [help, getStatus, getPrice, getPriceChange, getChart, getIndicators, getMarketOverview, convert, getBalance, getTokenInfo, getGas, devnetFaucet, getChainStatus];
+export const capabilities: readonly AnyCapability[] = [help, getStatus, getPrice, getPriceChange, getChart, getIndicators, getMarketOverview, convert, getBalance, getTokenInfo, getGas, devnetFaucet, getChainStatus, confirm, cancel];

@@ -13,6 +13,7 @@ import type { PriceOracle } from '../market/oracle.js';
 import type { CoinGeckoSource } from '../market/sources/coingecko.js';
 import type { PriceRequest } from '../market/types.js';
 import type { TokenResolution } from '../chain/tokens.js';
+import type { Confirmations } from './confirmation.js';
 
 /** Facts about this running instance, for get_status and /health. */
 export interface AppInfo {
@@ -72,5 +73,7 @@ declare module '../core/capability.js' {
     chain: ChainServices | undefined;
     /** Undefined when no chain is served: prices resolve tokens through the chain layer. */
     market: MarketServices | undefined;
+    /** The pending-action flow every write goes through (confirm / cancel). */
+    confirmations: Confirmations;
   }
 }

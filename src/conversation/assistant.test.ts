@@ -58,7 +58,7 @@ const breakDown = defineCapability({
 function invokerOver(app: App, registry: CapabilityRegistry): CapabilityInvoker {
   return new CapabilityInvoker({
     registry,
-    services: { registry, health: app.health, appInfo: app.info, chain: app.chain, market: app.market },
+    services: { registry, health: app.health, appInfo: app.info, chain: app.chain, market: app.market, confirmations: app.confirmations },
     log: app.log,
     rateLimiter: app.rateLimiter,
     audit: app.audit,

@@ -30,6 +30,8 @@ export interface MessageContext {
   signal: AbortSignal | undefined;
   onProgress: ((update: ProgressBlock) => void) | undefined;
   principal?: Principal;
+  /** Set by a step that already knows what the message asks (a "yes" to a pending action); skips the parser. */
+  intent?: ParsedIntent;
   result?: ChatResult;
 }
 
@@ -116,25 +118,25 @@ export class Assistant {
 
   /**
    * Who is asking, and may they ask now: resolves the identity (a front door may grant a tier, such
-   * as an API key's; chat users keep their stored tier) and takes one point from their rate limit.
+   * as an API key's tier and scopes; chat users keep their stored tier) and takes one point from their rate limit.
    * Direct capability calls (`POST /v1/capabilities/:name`) use it too, so both doors admit alike.
    */
-  async admit(ref: UserRef, tier?: Principal['tier']): Promise<Principal> {
+  async admit(ref: UserRef, tier?: Principal['tier'], scopes?: readonly string[]): Promise<Principal> {
     const resolved = await this.#deps.identities.resolve(ref);
-    const principal = tier ? { ...resolved, tier } : resolved;
+    const principal: Principal = { ...resolved, ...(tier ? { tier } : {}), ...(scopes ? { scopes } : {}) };
     await this.#deps.rateLimiter.consumeUser(principal.userId, principal.tier);
     return principal;
   }
 
   readonly #admit: MessageMiddleware = (ctx, next) =>
-    this.admit(ctx.message.user, ctx.message.tier).then((principal) => {
+    this.admit(ctx.message.user, ctx.message.tier, ctx.message.scopes).then((principal) => {
       ctx.principal = principal;
       return next();
     });
 
   async #route(ctx: MessageContext): Promise<void> {
     const text = ctx.message.text.trim();
-    const intent = this.#deps.parser.parse(text);
+    const intent = ctx.intent ?? this.#deps.parser.parse(text);
     if (intent.name === 'none') {
       ctx.result = { replies: [this.#notUnderstood(text)], intent: { name: 'none', input: {}, source: 'none', confidence: intent.confidence } };
       return;
