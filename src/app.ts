@@ -32,10 +32,17 @@ import { createMetrics, type Metrics } from './infra/metrics.js';
 import { createRateLimiter, type RateLimiter } from './infra/ratelimit.js';
 import { createHttpServer } from './platforms/http/server.js';
 import { IdentityStore } from './wallets/identities.js';
+import { AccountLinks } from './wallets/account-links.js';
+import { UserDataService } from './wallets/user-data.js';
+import { startRetentionJob } from './infra/retention.js';
 import { PreferenceStore } from './wallets/preferences.js';
+import { TransactionStore } from './wallets/transactions.js';
+import type { ActivityReader } from './wallets/activity.js';
+import type { PortfolioService } from './wallets/portfolio.js';
 import { KeystoreError, type Keystore } from './wallets/keystore.js';
 import { loadMasterKeys, openKeystore, type MasterKeySettings } from './wallets/key-vault.js';
 import { MasterKeyError } from './wallets/master-key.js';
+import { WalletService } from './wallets/wallets.js';
 
 /** Everything one running Möbius instance is made of. Built only here. */
 export interface App {
@@ -55,12 +62,18 @@ export interface App {
   apiKeys: ApiKeyStore;
   audit: AuditLog;
   rateLimiter: RateLimiter;
+  /** One-time codes linking a person's identities across platforms. */
+  accountLinks: AccountLinks;
+  /** GDPR export and erasure (`bin/mobius user export|delete`). */
+  userData: UserDataService;
   /** Undefined when no chain is served (CHAINS=none). */
   chain: ChainServices | undefined;
   /** Undefined when no chain is served. */
   market: MarketServices | undefined;
   /** Wallet keys' envelope encryption; undefined only for commands opened with `keystore: false`. */
   keystore: Keystore | undefined;
+  /** The users' wallets; undefined when the keystore is not opened. */
+  wallets: WalletService | undefined;
   /** The devnet this process runs, if it runs one. */
   devnet: Devnet | undefined;
   /** Closes what the app opened (the database last). Safe to call twice. */
@@ -122,10 +135,25 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const preferences = new PreferenceStore(database.db);
     const apiKeys = new ApiKeyStore(database.db, { onError: (err) => log.warn({ err }, 'could not record API key use') });
     const audit = new AuditLog(database.db, database.dialect);
+    const wallets = keystore ? new WalletService(database.db, keystore, audit) : undefined;
     const rateLimiter = createRateLimiter({
       tiers: { free: config.MOBIUS_RATE_LIMIT_FREE, pro: config.MOBIUS_RATE_LIMIT_PRO, admin: config.MOBIUS_RATE_LIMIT_ADMIN },
       metrics,
+      ipFactor: config.MOBIUS_RATE_LIMIT_IP_FACTOR,
+      escalation: {
+        threshold: config.MOBIUS_RESTRICT_AFTER,
+        windowSeconds: config.MOBIUS_RESTRICT_WINDOW_MINUTES * 60,
+        restrictSeconds: config.MOBIUS_RESTRICT_MINUTES * 60,
+        maxRestrictSeconds: Math.max(config.MOBIUS_RESTRICT_MAX_MINUTES, config.MOBIUS_RESTRICT_MINUTES) * 60,
+      },
+      onRestricted: (r) => {
+        const data = { until: r.until.toISOString(), seconds: r.seconds, strike: r.strike, reason: r.reason };
+        log.warn({ subject: r.subject, ...data }, 'restricted after repeated violations');
+        audit.append({ actor: 'system', action: 'ratelimit.restricted', subject: r.subject, data }).catch((err: unknown) => log.error({ err }, 'could not audit a restriction'));
+      },
     });
+    const accountLinks = new AccountLinks({ db: database.db, identities, audit, violations: rateLimiter });
+    const userData = new UserDataService({ db: database.db, dialect: database.dialect, identities, audit });
 
     const chainSetup = await createChainServices(config, { log, metrics, ...(options.devnet ? { devnet: options.devnet } : {}), none: options.withoutChains === true });
     closers.push(chainSetup.close);
@@ -140,12 +168,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       });
     }
 
+    // What Möbius sends for people, a wallet's on-chain activity and the portfolio (the last two need chains and prices).
+    const transactions = new TransactionStore(database.db);
+    const accounts = chainSetup.chain && market ? await createAccountServices(chainSetup.chain, market, transactions) : { activity: undefined, portfolio: undefined };
+
     const registry = new CapabilityRegistry(capabilities);
     const confirmations = new Confirmations({ store: new PendingActionStore(database.db), audit });
     const invoker = new CapabilityInvoker(
       {
         registry,
-        services: { registry, health, appInfo: info, chain: chainSetup.chain, market, confirmations },
+        services: { registry, health, appInfo: info, chain: chainSetup.chain, market, confirmations, transactions, wallets, accountLinks, ...accounts },
         log,
         rateLimiter,
         audit,
@@ -184,9 +216,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       apiKeys,
       audit,
       rateLimiter,
+      accountLinks,
+      userData,
       chain: chainSetup.chain,
       market,
       keystore,
+      wallets,
       devnet: chainSetup.devnet,
       close: () =>
         (closed ??= (async () => {
@@ -378,6 +413,8 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       apiKeys: app.apiKeys,
       health: app.health,
       metrics: app.metrics,
+      rateLimiter: app.rateLimiter,
+      trustProxy: config.MOBIUS_TRUST_PROXY,
       ...(app.devnet ? { devnetRpc: { provider: app.devnet.node, deployment: app.devnet.node.deployment, admin: marketMakerAdmin(app.devnet) } } : {}),
     });
     await http.listen({ host: config.MOBIUS_HOST, port: config.MOBIUS_PORT });
@@ -385,6 +422,12 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
     await app.close();
     throw listenError(err, config);
   }
+  // Old messages and notifications, expired link codes and pending actions: now, then periodically.
+  const retention = startRetentionJob(app.database.db, {
+    retentionDays: config.MOBIUS_RETENTION_DAYS,
+    intervalMs: config.MOBIUS_RETENTION_INTERVAL_MINUTES * 60_000,
+    log: app.log,
+  });
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : config.MOBIUS_PORT;
   const host = config.MOBIUS_HOST.includes(':') ? `[${config.MOBIUS_HOST}]` : config.MOBIUS_HOST;
@@ -409,6 +452,7 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
         app.log.warn({ timeoutMs: config.MOBIUS_SHUTDOWN_TIMEOUT_MS }, 'in-flight requests did not finish in time; closing connections');
         http.server.closeAllConnections();
       }
+      await retention.stop();
       await app.close();
     })());
   return { app, http, url: `http://${host}:${port}`, stop };
@@ -515,6 +559,21 @@ async function createMarketServices(config: Config, chain: ChainServices, deps: 
       if (symbols.size === 1) return { kind: 'token', token: found.candidates.find((t) => t.chainId === preferred?.id) ?? found.candidates[0]! };
       return found;
     },
+  };
+}
+
+/** A wallet's on-chain activity and the portfolio: loaded only when chains and prices are served. */
+async function createAccountServices(chain: ChainServices, market: MarketServices, transactions: TransactionStore): Promise<{ activity: ActivityReader; portfolio: PortfolioService }> {
+  const [{ ActivityReader }, { PortfolioService }] = await Promise.all([import('./wallets/activity.js'), import('./wallets/portfolio.js')]);
+  return {
+    activity: new ActivityReader(chain.access, chain.tokens),
+    portfolio: new PortfolioService({
+      access: chain.access,
+      tokens: chain.tokens,
+      balances: chain.balances,
+      market,
+      costBasis: (userId, ownAddresses) => transactions.costBasis(userId, { ownAddresses }),
+    }),
   };
 }
 

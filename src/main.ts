@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createApp, masterKeySettings, packageVersion, startServer, type App, type CreateAppOptions } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -10,7 +12,10 @@ import { tiers, type Tier } from './core/identity.js';
 import { DatabaseOpenError } from './infra/db/database.js';
 import { migrateToLatest } from './infra/db/migrate.js';
 import { createLogger } from './infra/log.js';
+import { runRetention } from './infra/retention.js';
+import { toJson } from './core/json.js';
 import { ask, createApiKey, parseJsonl } from './platforms/cli/commands.js';
+import { parseMcpUserName, reserveStdoutForProtocol, serveMcpOverStdio } from './platforms/mcp/stdio.js';
 
 /** Fails with one clear line for problems a person can fix (config, database, input); a stack otherwise. */
 function fail(err: unknown): never {
@@ -84,6 +89,25 @@ function operator(): string {
   return `cli:${localUserName()}`;
 }
 
+/** `--scopes chat,market`: split here, checked by the key store (which knows the tier). */
+function scopeList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Asks a yes/no question on the terminal (or reads the answer piped to stdin); only "y"/"yes" is a yes. */
+async function confirmOnStdin(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.question(`${question} [y/N] `, resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return /^\s*y(es)?\s*$/i.test(answer);
+  } finally {
+    rl.close();
+  }
+}
+
 function tier(value: string): Tier {
   if (!(tiers as readonly string[]).includes(value)) throw new InvalidArgumentError(`must be one of ${tiers.join(', ')}`);
   return value as Tier;
@@ -107,6 +131,18 @@ program
   .option('--json', 'print the full result as JSON', false)
   .action(async (words: string[], opts: { user: string; json: boolean }) => {
     await withApp((app) => ask(app.assistant, { text: words.join(' '), user: opts.user, json: opts.json }, process.stdout));
+  });
+
+program
+  .command('mcp')
+  .description('serve MCP over stdio for an MCP client (stdout is the protocol; logs go to stderr)')
+  .option('--user <name>', 'who the client speaks for, as mcp:<name>', 'local')
+  .action(async (opts: { user: string }) => {
+    const user = parseMcpUserName(opts.user);
+    reserveStdoutForProtocol();
+    await withApp((app) => serveMcpOverStdio(app, { user }));
+    // Whatever a library left scheduled, the client is gone: do not linger as an orphan.
+    process.exit(0);
   });
 
 program
@@ -145,11 +181,12 @@ apikey
   .description('create an API key (printed once)')
   .addOption(new Option('--tier <tier>', 'free, pro or admin').argParser(tier).makeOptionMandatory())
   .option('--label <label>', 'a note to recognise it by', '')
+  .option('--scopes <list>', 'comma-separated, of chat, market, wallet, trade, admin (default: chat,market,wallet,trade; an admin-tier key also gets admin)', scopeList)
   .option('--json', 'print JSON', false)
-  .action(async (opts: { tier: Tier; label: string; json: boolean }) => {
+  .action(async (opts: { tier: Tier; label: string; json: boolean; scopes?: string[] }) => {
     await withApp(async (app) => {
       const created = await createApiKey(app.apiKeys, opts, process.stdout);
-      await app.audit.append({ actor: operator(), action: 'apikey.created', subject: created.id, data: { tier: created.tier, label: created.label } });
+      await app.audit.append({ actor: operator(), action: 'apikey.created', subject: created.id, data: { tier: created.tier, label: created.label, scopes: created.scopes } });
     }, { withoutChains: true, keystore: false });
   });
 apikey
@@ -158,7 +195,7 @@ apikey
   .action(async () => {
     await withApp(async (app) => {
       for (const k of await app.apiKeys.list()) {
-        console.log(`${k.id}  ${k.tier.padEnd(5)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.label}`);
+        console.log(`${k.id}  ${k.tier.padEnd(5)}  ${k.revokedAt ? 'revoked' : 'active '}  ${k.scopes.join(',')}  ${k.label}`.trimEnd());
       }
     }, { withoutChains: true, keystore: false });
   });
@@ -213,6 +250,84 @@ devnet
         const { removed } = resetDevnetState(dir);
         if (removed) await app.audit.append({ actor: operator(), action: 'devnet.reset', subject: dir });
         console.log(removed ? `Devnet state in ${dir} removed; the next start deploys a fresh devnet.` : `No devnet state in ${dir}; nothing to reset.`);
+      },
+      { withoutChains: true, keystore: false },
+    );
+  });
+
+const audit = program.command('audit').description('the hash-chained audit log');
+audit
+  .command('verify')
+  .description('recompute the hash chain; exits non-zero at the first entry that was edited or follows a deleted one')
+  .action(async () => {
+    await withApp(
+      async (app) => {
+        const result = await app.audit.verify();
+        if (result.ok) {
+          console.log(`The audit log is intact: ${result.count} ${result.count === 1 ? 'entry' : 'entries'} verified.`);
+          return;
+        }
+        console.log(`The audit log is BROKEN at seq ${result.brokenAt}: that entry was edited, or the one before it deleted (${result.count} ${result.count === 1 ? 'entry' : 'entries'} before it verified).`);
+        process.exitCode = 2;
+      },
+      { withoutChains: true, keystore: false },
+    );
+  });
+
+const user = program.command('user').description("a person's data (GDPR): export or erase it");
+user
+  .command('export')
+  .description('write all data held about a user as JSON (never wallet keys)')
+  .argument('<user>', 'a usr_… id, or a platform identity such as telegram:42')
+  .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
+  .action(async (spec: string, opts: { out?: string }) => {
+    await withApp(
+      async (app) => {
+        const userId = await app.userData.resolveUser(spec);
+        const data = await app.userData.export(userId, operator());
+        const text = toJson(data, 2) + '\n';
+        if (opts.out) {
+          writeFileSync(opts.out, text, { mode: 0o600 });
+          console.error(`Exported ${userId} to ${opts.out}.`);
+        } else {
+          process.stdout.write(text);
+        }
+      },
+      { withoutChains: true, keystore: false },
+    );
+  });
+user
+  .command('delete')
+  .description('erase a user: identities, wallets, preferences, pending actions, history; leaves an audit tombstone')
+  .argument('<user>', 'a usr_… id, or a platform identity such as telegram:42')
+  .option('--yes', 'do not ask for confirmation', false)
+  .action(async (spec: string, opts: { yes: boolean }) => {
+    await withApp(
+      async (app) => {
+        const userId = await app.userData.resolveUser(spec);
+        if (!opts.yes && !(await confirmOnStdin(`Erase ${userId} (${spec}) and all their data, wallets included? This cannot be undone.`))) {
+          console.log('Nothing deleted.');
+          process.exitCode = 1;
+          return;
+        }
+        const erased = await app.userData.delete(userId, operator());
+        const summary = Object.entries(erased).filter(([, n]) => n > 0).map(([what, n]) => `${n} ${what}`);
+        console.log(`Deleted ${userId}${summary.length ? `: ${summary.join(', ')}` : ''}.`);
+      },
+      { withoutChains: true, keystore: false },
+    );
+  });
+
+program
+  .command('retention')
+  .description('data retention')
+  .command('run')
+  .description('delete messages and notifications older than MOBIUS_RETENTION_DAYS, and expired link codes and pending actions, once')
+  .action(async () => {
+    await withApp(
+      async (app) => {
+        const removed = await runRetention(app.database.db, { retentionDays: app.config.MOBIUS_RETENTION_DAYS });
+        console.log(`Removed ${removed.messages} messages, ${removed.notifications} notifications, ${removed.linkCodes} expired link codes and ${removed.pendingActions} expired pending actions (retention ${app.config.MOBIUS_RETENTION_DAYS} days).`);
       },
       { withoutChains: true, keystore: false },
     );

@@ -1,4 +1,12 @@
 import type { AnyCapability } from '../core/capability.js';
+import { addWatchAddress } from './add-watch-address.js';
+import { createWallet } from './create-wallet.js';
+import { deleteWallet } from './delete-wallet.js';
+import { exportWallet } from './export-wallet.js';
+import { importWallet } from './import-wallet.js';
+import { listWallets } from './list-wallets.js';
+import { renameWallet } from './rename-wallet.js';
+import { setActiveWallet } from './set-active-wallet.js';
 import { cancel } from './cancel.js';
 import { confirm } from './confirm.js';
 import { convert } from './convert.js';
@@ -10,10 +18,13 @@ import { getGas } from './get-gas.js';
 import { getIndicators } from './get-indicators.js';
 import { getMarketOverview } from './get-market-overview.js';
 import { getPrice } from './get-price.js';
+import { getPortfolio } from './get-portfolio.js';
 import { getPriceChange } from './get-price-change.js';
 import { getStatus } from './get-status.js';
 import { getTokenInfo } from './get-token-info.js';
+import { getTxHistory } from './get-tx-history.js';
 import { help } from './help.js';
+import { linkAccount } from './link-account.js';
 
 /** Every capability this build offers, in the order help lists them. */
-export const capabilities: readonly AnyCapability[] = [help, getStatus, getPrice, getPriceChange, getChart, getIndicators, getMarketOverview, convert, getBalance, getTokenInfo, getGas, devnetFaucet, getChainStatus, confirm, cancel];
+export const capabilities: readonly AnyCapability[] = [help, getStatus, getPrice, getPriceChange, getChart, getIndicators, getMarketOverview, convert, getBalance, listWallets, createWallet, importWallet, addWatchAddress, renameWallet, setActiveWallet, exportWallet, deleteWallet, getPortfolio, getTxHistory, getTokenInfo, getGas, devnetFaucet, getChainStatus, linkAccount, confirm, cancel];

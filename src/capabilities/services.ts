@@ -13,6 +13,11 @@ import type { PriceOracle } from '../market/oracle.js';
 import type { CoinGeckoSource } from '../market/sources/coingecko.js';
 import type { PriceRequest } from '../market/types.js';
 import type { TokenResolution } from '../chain/tokens.js';
+import type { WalletService } from '../wallets/wallets.js';
+import type { ActivityReader } from '../wallets/activity.js';
+import type { PortfolioService } from '../wallets/portfolio.js';
+import type { TransactionStore } from '../wallets/transactions.js';
+import type { AccountLinks } from '../wallets/account-links.js';
 import type { Confirmations } from './confirmation.js';
 
 /** Facts about this running instance, for get_status and /health. */
@@ -75,5 +80,35 @@ declare module '../core/capability.js' {
     market: MarketServices | undefined;
     /** The pending-action flow every write goes through (confirm / cancel). */
     confirmations: Confirmations;
+  }
+}
+
+// Transactions, on-chain activity and the portfolio (issue 5). Optional, so a test that builds
+// its own services object need not supply them; the capabilities say clearly when one is missing.
+declare module '../core/capability.js' {
+  interface CapabilityServices {
+    /** Everything Möbius sent for people, and their FIFO cost basis. */
+    transactions?: TransactionStore;
+    /** A wallet's own on-chain activity; undefined when no chain is served. */
+    activity?: ActivityReader | undefined;
+    /** Holdings across wallets and chains, valued; undefined when no chain is served. */
+    portfolio?: PortfolioService | undefined;
+  }
+}
+
+// The person's wallets (issue 5). Optional for the same reason as above; undefined when the
+// instance runs without its keystore (commands opened with `keystore: false`).
+declare module '../core/capability.js' {
+  interface CapabilityServices {
+    /** Create, import, list, export and sign with the user's own wallets. */
+    wallets?: WalletService | undefined;
+  }
+}
+
+// Account linking across platforms (issue 5). Optional, like the services above.
+declare module '../core/capability.js' {
+  interface CapabilityServices {
+    /** One-time codes that link a person's identities on two platforms. */
+    accountLinks?: AccountLinks;
   }
 }

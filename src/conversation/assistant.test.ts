@@ -235,6 +235,9 @@ for (const dialect of dialects) {
       input: z.object({ to: z.string(), amount: z.string(), privateKey: z.string().optional(), note: z.string().optional() }),
       examples: ['send 1 eth to bob'],
       effect: 'write',
+      async describe(_ctx, input) {
+        return `Send ${input.amount} to ${input.to}?`;
+      },
       async run(_ctx, input) {
         runs.push(input.to);
         if (input.to === 'nobody') throw new UserError('insufficient_balance', 'Not enough to send.');

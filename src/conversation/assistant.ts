@@ -7,7 +7,7 @@ import { compose, type Middleware } from '../core/middleware.js';
 import type { Button, ProgressBlock, Reply } from '../core/reply.js';
 import { currentRequestContext, runWithRequestContext } from '../infra/request-context.js';
 import type { CapabilityInvoker } from '../capabilities/invoke.js';
-import type { IntentParser, ParsedIntent } from './parser.js';
+import { redactIntent, type IntentParser, type ParsedIntent } from './parser.js';
 
 export type IntentSource = 'builtin' | 'llm' | 'mcp' | 'none';
 
@@ -15,6 +15,12 @@ export type IntentSource = 'builtin' | 'llm' | 'mcp' | 'none';
 export interface ChatResult {
   replies: Reply[];
   intent: { name: string; input: unknown; source: IntentSource; confidence?: number };
+  /**
+   * True when the incoming text carried key material (a private key, a recovery phrase, a keystore
+   * file). A platform adapter that can should then delete that chat message; `intent.input` already
+   * shows the secret as "[REDACTED]".
+   */
+  containsSecret?: boolean;
 }
 
 export interface HandleOptions {
@@ -90,7 +96,7 @@ export class Assistant {
 
   /** Parses without running anything (`POST /v1/parse`, `mobius parse`). */
   parse(text: string): ParsedIntent {
-    return this.#deps.parser.parse(text);
+    return redactIntent(this.#deps.parser.parse(text));
   }
 
   readonly #measure: MessageMiddleware = async (ctx, next) => {
@@ -137,11 +143,14 @@ export class Assistant {
   async #route(ctx: MessageContext): Promise<void> {
     const text = ctx.message.text.trim();
     const intent = ctx.intent ?? this.#deps.parser.parse(text);
+    const secret = intent.containsSecret === true ? { containsSecret: true } : {};
     if (intent.name === 'none') {
-      ctx.result = { replies: [this.#notUnderstood(text)], intent: { name: 'none', input: {}, source: 'none', confidence: intent.confidence } };
+      const reply = intent.containsSecret ? SECRET_NOT_IMPORTED : this.#notUnderstood(text);
+      ctx.result = { replies: [reply], intent: { name: 'none', input: {}, source: 'none', confidence: intent.confidence }, ...secret };
       return;
     }
-    const reported = { name: intent.name, input: intent.input, source: intent.source, confidence: intent.confidence };
+    // The key goes to the capability; what is reported (HTTP, logs of results) shows "[REDACTED]".
+    const reported = { name: intent.name, input: redactIntent(intent).input, source: intent.source, confidence: intent.confidence };
     try {
       const result = await this.#deps.invoker.invoke({
         name: intent.name,
@@ -153,12 +162,12 @@ export class Assistant {
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
       });
-      ctx.result = { replies: [result.reply], intent: reported };
+      ctx.result = { replies: [result.reply], intent: reported, ...secret };
     } catch (err) {
       // The message was fine; what it asked for was not possible. Say so in the conversation —
       // except for rate limits, which the front door turns into 429 / "slow down".
       if (err instanceof UserError && err.code !== 'rate_limited') {
-        ctx.result = { replies: [errorReply(err)], intent: reported };
+        ctx.result = { replies: [errorReply(err)], intent: reported, ...secret };
         return;
       }
       throw err;
@@ -176,6 +185,16 @@ export class Assistant {
     };
   }
 }
+
+/** A key-like value (64 hex digits) sent without asking for an import: it may be a transaction hash. */
+const SECRET_NOT_IMPORTED: Reply = {
+  blocks: [
+    {
+      type: 'text',
+      text: 'That looks like a private key (or a transaction hash). I did not keep it. To import a wallet from a private key, send "import wallet" followed by the key, in a private chat with me — and never share a key anywhere else.',
+    },
+  ],
+};
 
 /**
  * A UserError as a chat reply. An error that asks the person to choose ("USDC on which chain?")

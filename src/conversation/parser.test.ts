@@ -97,9 +97,14 @@ describe('IntentParser with slots', () => {
   });
 
   it('names the intent with less confidence when a required value is missing', () => {
+    const change = slotted.parse('change 24h');
+    assert.equal(change.name, 'get_price_change');
+    assert.deepEqual(change.input, { window: '24h' });
+    assert.ok(change.confidence < 1);
+    // The faucet's address is optional (the active wallet): "give me 10 eth" is complete.
     const faucet = slotted.parse('give me 10 eth');
     assert.equal(faucet.name, 'devnet_faucet');
     assert.deepEqual(faucet.input, { amount: '10', token: 'eth' });
-    assert.ok(faucet.confidence < 1);
+    assert.equal(faucet.confidence, 1);
   });
 });

@@ -2,6 +2,9 @@ import type { AnyCapability } from '../core/capability.js';
 import type { CapabilityRegistry } from '../core/registry.js';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import { redactObject } from '../infra/log.js';
+import { findSecrets } from '../wallets/secret-text.js';
+import { secretIntent } from './secret-intent.js';
 import { extractSlots, type Slots } from './slots.js';
 import { contentWords, normalize, similarity, wordsMatch } from './text-similarity.js';
 
@@ -13,6 +16,11 @@ export interface ParsedIntent {
   /** 0..1 */
   confidence: number;
   source: 'builtin' | 'none';
+  /**
+   * The message carried key material (a private key, a recovery phrase, a keystore file): `input`
+   * then holds it, for the import only — report it with `redactIntent`, never cache or log it.
+   */
+  containsSecret?: boolean;
 }
 
 interface Example {
@@ -64,6 +72,9 @@ export class IntentParser {
   parse(text: string): ParsedIntent {
     const known = this.#recent.get(text);
     if (known) return known;
+    // A message carrying a key is never kept: the cache would hold the key for as long as it lives.
+    const secrets = findSecrets(text);
+    if (secrets) return deepFreeze(secretIntent(secrets, { canImport: this.#registry.has('import_wallet'), tokenWords: this.#tokenWords }));
     const parsed = deepFreeze(this.#parse(text));
     this.#recent.set(text, parsed);
     return parsed;
@@ -154,12 +165,17 @@ function inputFromSlots(capability: AnyCapability, slots: Slots): Record<string,
   if (slots.address && 'address' in shape) input.address = slots.address;
   else if (slots.address && 'token' in shape && !slots.token) input.token = slots.address;
   if (slots.chain && 'chain' in shape) input.chain = slots.chain;
+  // A wallet named, or an address where a capability takes only a wallet ("stop watching 0x…").
+  if (slots.wallet && 'wallet' in shape && !(slots.wallet === slots.address && 'address' in shape)) input.wallet = slots.wallet;
+  else if (slots.address && 'wallet' in shape && !('address' in shape)) input.wallet = slots.address;
+  if (slots.name && 'name' in shape) input.name = slots.name;
   if (slots.amount && 'amount' in shape) input.amount = slots.amount;
   if (slots.token && 'token' in shape) input.token = slots.token;
   if (slots.token && 'tokens' in shape) input.tokens = [slots.token];
   if (slots.token && 'from' in shape) input.from = slots.token;
   if (slots.window && 'window' in shape) input.window = slots.window;
   if (slots.indicators && 'indicators' in shape) input.indicators = slots.indicators;
+  if (slots.linkCode && 'code' in shape) input.code = slots.linkCode;
   if (slots.target && 'to' in shape) input.to = slots.target;
   else if (slots.target && 'fiat' in shape && /^[a-z]{3}$/.test(slots.target)) input.fiat = slots.target;
   return input;
@@ -179,4 +195,13 @@ function takesEmptyInput(capability: AnyCapability): boolean {
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
+}
+
+/**
+ * An intent fit to show or return (`POST /v1/parse`, ChatResult): key material in its input
+ * replaced by "[REDACTED]".
+ */
+export function redactIntent<T extends { input: unknown; containsSecret?: boolean }>(intent: T): T {
+  if (!intent.containsSecret) return intent;
+  return { ...intent, input: redactObject(intent.input) };
 }

@@ -1,4 +1,5 @@
 import { findChain } from '../chain/chains.js';
+import { extractWalletPhrases } from './wallet-slots.js';
 
 /**
  * The values a message carries besides its intent: an address, a chain ("on base"), an amount
@@ -18,11 +19,22 @@ export interface Slots {
   indicators?: string[];
   /** What to express it in: "in eur", "to link" (a fiat code or a token). */
   target?: string;
+  /** One of the person's wallets: "wallet 2", "wallet savings", "use savings" (see wallet-slots.ts). */
+  wallet?: string;
+  /** A name given to a wallet: "called savings", "rename wallet 1 to savings". */
+  name?: string;
+  /** An account-link code after "link"/"connect": "link ABCD-2345" → "ABCD-2345". */
+  linkCode?: string;
   /** The message with slot phrases taken out (an address becomes "0x"), for intent matching. */
   rest: string;
 }
 
 const ADDRESS = /\b0x[0-9a-f]*\b/i;
+/**
+ * "link ABCD-2345", "link my account with code abcd2345": the whole phrase is taken, so "link" is
+ * not then read as the LINK token. Undashed, a code needs a digit ("link accounts" is no code).
+ */
+const LINK_CODE = /(?:^|\s)(?:link|connect)(?:\s+(?:my|the|this|to|account|accounts|with|using|code))*\s+([a-z0-9]{4}-[a-z0-9]{4}|(?=[a-z]*\d)[a-z0-9]{8})(?=\s|[.!]|$)/i;
 const CHAIN_PHRASE = /\b(?:on|in|via)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*){0,2})/i;
 const AMOUNT_TOKEN = /(^|\s)\$?(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([km])?\s+\$?([a-z][a-z0-9]{1,11})\b/i;
 const TICKER = /(^|\s)\$([a-z][a-z0-9]{1,11})\b/i;
@@ -59,6 +71,11 @@ function indicatorName(word: string): string {
 export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new Set()): Slots {
   let rest = ` ${text} `;
   const slots: Omit<Slots, 'rest'> = {};
+  const linkCode = LINK_CODE.exec(rest);
+  if (linkCode) {
+    slots.linkCode = linkCode[1]!.toUpperCase();
+    rest = rest.replace(linkCode[0], ' ');
+  }
   const address = ADDRESS.exec(rest);
   if (address) {
     slots.address = address[0];
@@ -91,6 +108,12 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     for (const m of indicators) rest = rest.replace(m[0], ' ');
     rest = rest.replace(/\s(?:with|and|plus)(?=\s|$)/gi, ' ');
   }
+  // Wallet phrases before the target and the token: "rename wallet 1 to savings" is no conversion,
+  // and "use wallet link" names a wallet, not the LINK token.
+  const wallet = extractWalletPhrases(rest, tokenWords, slots.address);
+  if (wallet.wallet) slots.wallet = wallet.wallet;
+  if (wallet.name) slots.name = wallet.name;
+  rest = wallet.rest;
   // "in eur" / "to link" at the end: what the answer is expressed in. Taken before the token
   // so "2 eth in usd" does not read "usd" as the token.
   const target = TARGET.exec(rest);

@@ -65,4 +65,6 @@ export interface IncomingMessage {
   messageId?: string;
   /** Tier granted by the front door (an API key's tier); chat users fall back to their stored tier. */
   tier?: Tier;
+  /** Scopes granted by the front door (an API key's); undefined for chat platforms (see Principal.scopes). */
+  scopes?: readonly string[];
 }

@@ -13,6 +13,7 @@ function capability(name: string, input: z.ZodType = z.object({}), effect: 'read
     input,
     examples: [name.replaceAll('_', ' ')],
     effect,
+    ...(effect === 'write' ? { describe: async () => `Do the ${name} thing?` } : {}),
     async run() {
       return { data: null, reply: textReply(name) };
     },

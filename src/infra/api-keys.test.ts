@@ -43,8 +43,9 @@ for (const c of databaseCases()) {
       const created = await keys.create({ tier: 'pro', label: 'grafana' });
       assert.match(created.key, /^mbx_key_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
       assert.ok(created.key.startsWith(`mbx_${created.id}_`));
-      assert.deepEqual(await keys.verify(created.key), { id: created.id, tier: 'pro', label: 'grafana' });
-      assert.deepEqual(await keys.verify(`Bearer ${created.key}`), { id: created.id, tier: 'pro', label: 'grafana' });
+      const expected = { id: created.id, tier: 'pro', label: 'grafana', scopes: ['chat', 'market', 'wallet', 'trade'] };
+      assert.deepEqual(await keys.verify(created.key), expected);
+      assert.deepEqual(await keys.verify(`Bearer ${created.key}`), expected);
       assert.equal(await keys.revoke(created.id), true);
       // Revocation clears this process's cache at once, not after the TTL.
       assert.equal(await keys.verify(created.key), null);
@@ -70,7 +71,7 @@ for (const c of databaseCases()) {
       assert.ok(!Object.values(row).some((v) => typeof v === 'string' && v.includes(secret)));
       const listed = await keys.list();
       const mine = listed.find((k) => k.id === created.id);
-      assert.deepEqual(Object.keys(mine ?? {}).sort(), ['createdAt', 'id', 'label', 'lastUsedAt', 'revokedAt', 'tier']);
+      assert.deepEqual(Object.keys(mine ?? {}).sort(), ['createdAt', 'id', 'label', 'lastUsedAt', 'revokedAt', 'scopes', 'tier']);
       for (const k of listed) assert.ok(!JSON.stringify(k).includes(row.hash) && !('hash' in k));
     });
 
@@ -97,6 +98,33 @@ for (const c of databaseCases()) {
       const keys = new ApiKeyStore(handle.db);
       await assert.rejects(keys.create({ tier: 'root' as 'admin', label: '' }), { code: 'bad_input' });
       await assert.rejects(keys.create({ tier: 'free', label: 'x'.repeat(101) }), { code: 'bad_input' });
+    });
+
+    it('keeps the scopes a key was made with, and shows them in the list', async () => {
+      const keys = new ApiKeyStore(handle.db);
+      const narrow = await keys.create({ tier: 'free', label: 'prices only', scopes: ['market', 'chat', 'market'] });
+      assert.deepEqual(narrow.scopes, ['chat', 'market']);
+      assert.deepEqual((await new ApiKeyStore(handle.db).verify(narrow.key))?.scopes, ['chat', 'market']);
+      assert.deepEqual((await keys.list()).find((k) => k.id === narrow.id)?.scopes, ['chat', 'market']);
+      const admin = await keys.create({ tier: 'admin', label: 'ops' });
+      assert.deepEqual(admin.scopes, ['chat', 'market', 'wallet', 'trade', 'admin'], 'an admin-tier key defaults to the admin scope too');
+      const adminNoAdmin = await keys.create({ tier: 'admin', label: 'ops reader', scopes: ['market'] });
+      assert.deepEqual((await keys.verify(adminNoAdmin.key))?.scopes, ['market']);
+      await keys.flush();
+    });
+
+    it('refuses unknown scopes, no scopes, and the admin scope below the admin tier', async () => {
+      const keys = new ApiKeyStore(handle.db);
+      await assert.rejects(keys.create({ tier: 'pro', scopes: ['root'] }), { code: 'bad_input', message: /unknown scope "root"/ });
+      await assert.rejects(keys.create({ tier: 'pro', scopes: [] }), { code: 'bad_input' });
+      await assert.rejects(keys.create({ tier: 'pro', scopes: ['admin'] }), { code: 'bad_input', message: /admin-tier/ });
+    });
+
+    it('never grants admin from a stored row unless the key is admin tier', async () => {
+      const keys = new ApiKeyStore(handle.db);
+      const created = await keys.create({ tier: 'pro', label: 'edited' });
+      await handle.db.updateTable('api_keys').set({ scopes: '["market","admin","bogus"]' }).where('id', '=', created.id).execute();
+      assert.deepEqual((await new ApiKeyStore(handle.db).verify(created.key))?.scopes, ['market']);
     });
   });
 }

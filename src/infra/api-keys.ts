@@ -5,11 +5,37 @@ import { UserError } from '../core/errors.js';
 import { TierSchema, type Tier } from '../core/identity.js';
 import type { ApiKeyRow, Database } from './db/schema.js';
 
+/**
+ * What a key may be used for: `chat` (POST /v1/chat), `market`, `wallet`, `trade` (capabilities of
+ * that scope, directly or through chat), `admin` (admin endpoints and capabilities; admin tier only).
+ */
+export const apiKeyScopes = ['chat', 'market', 'wallet', 'trade', 'admin'] as const;
+export type ApiKeyScope = (typeof apiKeyScopes)[number];
+
+/** A new key's scopes when none are given: everything but admin (an admin-tier key gets admin too). */
+export const DEFAULT_API_KEY_SCOPES: readonly ApiKeyScope[] = ['chat', 'market', 'wallet', 'trade'];
+
+/**
+ * Checks and orders a scope list: known names only, at least one, `admin` only on an admin-tier key.
+ * Omitted: the defaults for the tier.
+ *
+ * @example checkScopes(['market', 'chat'], 'free') // ['chat', 'market']
+ */
+export function checkScopes(scopes: readonly string[] | undefined, tier: Tier): ApiKeyScope[] {
+  if (scopes === undefined) return tier === 'admin' ? [...DEFAULT_API_KEY_SCOPES, 'admin'] : [...DEFAULT_API_KEY_SCOPES];
+  const unknown = scopes.filter((s) => !(apiKeyScopes as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new UserError('bad_input', `unknown scope "${unknown[0]}"; scopes are ${apiKeyScopes.join(', ')}`);
+  if (scopes.length === 0) throw new UserError('bad_input', `a key needs at least one scope (${apiKeyScopes.join(', ')})`);
+  if (scopes.includes('admin') && tier !== 'admin') throw new UserError('bad_input', 'the admin scope is only for admin-tier keys');
+  return apiKeyScopes.filter((s) => scopes.includes(s));
+}
+
 /** A key as `list()` shows it: everything but the hash. */
 export interface ApiKeyInfo {
   id: string;
   tier: Tier;
   label: string;
+  scopes: ApiKeyScope[];
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -22,12 +48,14 @@ export interface CreatedApiKey {
   key: string;
   tier: Tier;
   label: string;
+  scopes: ApiKeyScope[];
 }
 
 export interface VerifiedApiKey {
   id: string;
   tier: Tier;
   label: string;
+  scopes: ApiKeyScope[];
 }
 
 export interface ApiKeyStoreOptions {
@@ -84,11 +112,12 @@ export class ApiKeyStore {
   /**
    * Makes a new key. The plaintext is in the answer and nowhere else.
    *
-   * @example const { key } = await keys.create({ tier: 'pro', label: 'grafana' }); // 'mbx_key_…_…'
+   * @example const { key } = await keys.create({ tier: 'pro', label: 'grafana', scopes: ['chat', 'market'] }); // 'mbx_key_…_…'
    */
-  async create(input: { tier: Tier; label?: string }): Promise<CreatedApiKey> {
+  async create(input: { tier: Tier; label?: string; scopes?: readonly string[] }): Promise<CreatedApiKey> {
     const tier = TierSchema.safeParse(input.tier);
     if (!tier.success) throw new UserError('bad_input', `tier must be one of free, pro, admin (got "${String(input.tier)}")`);
+    const scopes = checkScopes(input.scopes, tier.data);
     const label = (input.label ?? '').trim();
     if (label.length > MAX_LABEL) throw new UserError('bad_input', `a key label is at most ${MAX_LABEL} characters`);
     const id = `key_${randomBytes(8).toString('hex')}`;
@@ -103,13 +132,14 @@ export class ApiKeyStore {
         created_at: this.#now().toISOString(),
         last_used_at: null,
         revoked_at: null,
+        scopes: JSON.stringify(scopes),
       })
       .execute();
-    return { id, key: `mbx_${id}_${secret}`, tier: tier.data, label };
+    return { id, key: `mbx_${id}_${secret}`, tier: tier.data, label, scopes };
   }
 
   /**
-   * The key's id, tier and label if `bearerToken` is a live key, else null. Malformed tokens are
+   * The key's id, tier, label and scopes if `bearerToken` is a live key, else null. Malformed tokens are
    * refused without touching the database. Runs on every request: hits are cached briefly, and the
    * `last_used_at` write happens in the background, at most once a minute per key.
    */
@@ -121,26 +151,26 @@ export class ApiKeyStore {
     if (!known) {
       const row = await this.#db
         .selectFrom('api_keys')
-        .select(['id', 'hash', 'tier', 'label'])
+        .select(['id', 'hash', 'tier', 'label', 'scopes'])
         .where('id', '=', parsed.id)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       if (!row) return null;
-      known = { id: row.id, tier: row.tier, label: row.label, hash: Buffer.from(row.hash, 'hex') };
+      known = { id: row.id, tier: row.tier, label: row.label, scopes: readScopes(row.scopes, row.tier), hash: Buffer.from(row.hash, 'hex') };
       if (!sameHash(known.hash, presented)) return null;
       this.#verified.set(parsed.id, known);
     } else if (!sameHash(known.hash, presented)) {
       return null;
     }
     this.#touch(known.id);
-    return { id: known.id, tier: known.tier, label: known.label };
+    return { id: known.id, tier: known.tier, label: known.label, scopes: [...known.scopes] };
   }
 
   /** Every key, newest first, without hashes. */
   async list(): Promise<ApiKeyInfo[]> {
     const rows = await this.#db
       .selectFrom('api_keys')
-      .select(['id', 'tier', 'label', 'created_at', 'last_used_at', 'revoked_at'])
+      .select(['id', 'tier', 'label', 'created_at', 'last_used_at', 'revoked_at', 'scopes'])
       .orderBy('created_at', 'desc')
       .orderBy('id')
       .execute();
@@ -198,11 +228,27 @@ function sameHash(stored: Buffer, presented: Buffer): boolean {
   return stored.length === presented.length && timingSafeEqual(stored, presented);
 }
 
-function toInfo(row: Omit<ApiKeyRow, 'hash' | 'scopes'>): ApiKeyInfo {
+/**
+ * The stored scopes, read defensively: unknown names are dropped, and `admin` counts only on an
+ * admin-tier key (a row edited by hand, or a key moved down a tier, never keeps admin powers).
+ */
+function readScopes(json: string, tier: Tier): ApiKeyScope[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return apiKeyScopes.filter((s) => parsed.includes(s) && (s !== 'admin' || tier === 'admin'));
+}
+
+function toInfo(row: Omit<ApiKeyRow, 'hash'>): ApiKeyInfo {
   return {
     id: row.id,
     tier: row.tier,
     label: row.label,
+    scopes: readScopes(row.scopes, row.tier),
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,

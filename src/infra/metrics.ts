@@ -48,7 +48,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
     }),
     rateLimited: new Counter({
       name: 'mobius_rate_limited_total',
-      help: 'Requests refused by a rate limit, by scope (user, capability).',
+      help: 'Requests refused by a rate limit, by scope (user, capability, ip, restricted).',
       labelNames: ['scope'] as const,
       registers,
     }),
@@ -87,6 +87,32 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       name: 'mobius_internal_errors_total',
       help: 'Unexpected errors shown to a caller as "something went wrong (ref …)", by front door.',
       labelNames: ['front_door'] as const,
+      registers,
+    }),
+    // The LLM fallback. `provider` is the endpoint's host, `model` the configured model: both
+    // bounded by the configuration.
+    llmRequests: new Counter({
+      name: 'mobius_llm_requests_total',
+      help: 'Turns handed to an LLM provider, by provider, model and outcome (ok, error, timeout); a failure passes the turn to the next provider.',
+      labelNames: ['provider', 'model', 'outcome'] as const,
+      registers,
+    }),
+    llmTokens: new Counter({
+      name: 'mobius_llm_tokens_total',
+      help: 'Tokens used by the LLM fallback, by provider, model and kind (input, output).',
+      labelNames: ['provider', 'model', 'kind'] as const,
+      registers,
+    }),
+    llmCost: new Counter({
+      name: 'mobius_llm_cost_usd_total',
+      help: 'Estimated cost of the LLM fallback in US dollars, from the token counts and LLM_PRICES (models without a price add nothing).',
+      labelNames: ['provider', 'model'] as const,
+      registers,
+    }),
+    llmExperimentOutcomes: new Counter({
+      name: 'mobius_llm_experiment_outcomes_total',
+      help: 'LLM turns by experiment, variant (a, b) and outcome (answered, tool_error, provider_failure, confirmed).',
+      labelNames: ['experiment', 'variant', 'outcome'] as const,
       registers,
     }),
   };

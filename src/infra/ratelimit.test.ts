@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RateLimitedError, UserError, toPublicError } from '../core/errors.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { createRateLimiter } from './ratelimit.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRateLimiter, ipSubject, RestrictedError, userSubject, type Restriction } from './ratelimit.js';
 
 const tiers = { free: 30, pro: 100, admin: 1000 };
 
@@ -84,5 +85,77 @@ describe('rate limiter', () => {
     assert.throws(() => createRateLimiter({ tiers: { ...tiers, free: 1.5 }, metrics }), /free/);
     const { limiter } = setup();
     await assert.rejects(limiter.consumeCapability('telegram:1', 'free', 'get_price', 0), TypeError);
+  });
+});
+
+describe('rate limit escalation', () => {
+  const escalation = { threshold: 3, windowSeconds: 60, restrictSeconds: 0.4, maxRestrictSeconds: 1 };
+
+  function escalating() {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const restrictions: Restriction[] = [];
+    const limiter = createRateLimiter({ tiers: { free: 2, pro: 5, admin: 10 }, metrics, escalation, onRestricted: (r) => restrictions.push(r) });
+    return { limiter, restrictions, metrics };
+  }
+
+  it('restricts a user after repeated refusals, refusing everything until a stated time', async () => {
+    const { limiter, restrictions } = escalating();
+    await consumeTimes(2, () => limiter.consumeUser('usr_a', 'free'));
+    for (let i = 0; i < 3; i++) await assert.rejects(limiter.consumeUser('usr_a', 'free'), RateLimitedError);
+    assert.equal(restrictions.length, 1);
+    const [first] = restrictions;
+    assert.equal(first!.subject, 'user:usr_a');
+    assert.equal(first!.strike, 1);
+    assert.equal(first!.reason, 'user');
+    // Even a fresh bucket (a capability never called, a higher tier) is refused while restricted.
+    await assert.rejects(limiter.consumeCapability('usr_a', 'pro', 'get_price', 1), (err) => {
+      assert.ok(err instanceof RestrictedError);
+      assert.equal(err.code, 'rate_limited');
+      assert.match(err.message, /restricted until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+      assert.ok(err.until.getTime() > Date.now());
+      assert.equal(toPublicError(err).status, 429);
+      return true;
+    });
+    // Other people are untouched.
+    await limiter.consumeUser('usr_b', 'free');
+  });
+
+  it('lifts the restriction when it ends, and doubles the next one up to the cap', async () => {
+    const { limiter, restrictions } = escalating();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 3; i++) await limiter.recordViolation(ipSubject('203.0.113.9'), 'api_key');
+      await assert.rejects(limiter.checkIp('203.0.113.9'), RestrictedError);
+      await sleep(restrictions.at(-1)!.seconds * 1000 + 50);
+      await limiter.checkIp('203.0.113.9');
+    }
+    assert.deepEqual(restrictions.map((r) => [r.subject, r.strike, r.seconds]), [
+      ['ip:203.0.113.9', 1, 0.4],
+      ['ip:203.0.113.9', 2, 0.8],
+      ['ip:203.0.113.9', 3, 1],
+    ]);
+  });
+
+  it('does not restrict for violations spread thinner than the threshold', async () => {
+    const { limiter, restrictions } = escalating();
+    await limiter.recordViolation(userSubject('usr_c'), 'link_code');
+    await limiter.recordViolation(userSubject('usr_c'), 'link_code');
+    await limiter.consumeUser('usr_c', 'free');
+    assert.equal(restrictions.length, 0);
+  });
+
+  it('limits an address by a multiple of its caller’s tier', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const limiter = createRateLimiter({ tiers: { free: 2, pro: 5, admin: 10 }, metrics, ipFactor: 2 });
+    await consumeTimes(4, () => limiter.consumeIp('198.51.100.1', 'free'));
+    await assert.rejects(limiter.consumeIp('198.51.100.1', 'free'), RateLimitedError);
+    assert.equal(await limited(metrics, 'ip'), 1);
+    await limiter.consumeIp('198.51.100.2', 'free');
+    await consumeTimes(10, () => limiter.consumeIp('198.51.100.1', 'pro'));
+  });
+
+  it('refuses nonsensical escalation settings', () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    assert.throws(() => createRateLimiter({ tiers, metrics, escalation: { ...escalation, threshold: 0 } }), /threshold/);
+    assert.throws(() => createRateLimiter({ tiers, metrics, ipFactor: 0 }), /IP/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { UserError } from '../core/errors.js';
 import { formatUserRef, TierSchema, type Principal, type Tier, type UserRef } from '../core/identity.js';
@@ -79,6 +79,69 @@ export class IdentityStore {
       .executeTakeFirst();
     this.#cache.delete(formatUserRef(ref));
     return result.numDeletedRows > 0n;
+  }
+
+  /** The user behind `ref` if there is one; never creates anyone (operator commands, linking). */
+  async find(ref: UserRef): Promise<Principal | undefined> {
+    const found = await this.#find(ref);
+    return found ? copy(found) : undefined;
+  }
+
+  /**
+   * Account linking: re-points the identity `ref` from user `from` to user `to`, so both platforms
+   * reach the same wallets. `check` runs first inside the same transaction (it throws to refuse).
+   * When `from` is left without any identity it is deleted with what it still owned (its
+   * preferences and conversation history: `check` has made sure nothing worth keeping is left),
+   * unless it owns wallets, which are never deleted as a side effect.
+   * Returns false when `ref` no longer pointed at `from` (another link or delete won the race).
+   *
+   * Other instances may answer from a cached principal for up to the cache TTL.
+   */
+  async relink(
+    ref: UserRef,
+    to: string,
+    options: { from: string; check?: (trx: Transaction<Database>) => Promise<void> },
+  ): Promise<{ linked: boolean; removedUser: boolean }> {
+    const outcome = await this.#db.transaction().execute(async (trx) => {
+      await options.check?.(trx);
+      const moved = await trx
+        .updateTable('identities')
+        .set({ user_id: to })
+        .where('platform', '=', ref.platform)
+        .where('platform_user_id', '=', ref.id)
+        .where('user_id', '=', options.from)
+        .executeTakeFirst();
+      if (moved.numUpdatedRows === 0n) return { linked: false, removedUser: false };
+      const removed = await trx
+        .deleteFrom('users')
+        .where('id', '=', options.from)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('identities').select('platform').where('user_id', '=', options.from))),
+        )
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('wallets').select('id').where('user_id', '=', options.from))))
+        .executeTakeFirst();
+      return { linked: true, removedUser: removed.numDeletedRows > 0n };
+    });
+    this.#cache.delete(formatUserRef(ref));
+    return outcome;
+  }
+
+  /** The identities of a user, oldest first. */
+  async identitiesOf(userId: string): Promise<Array<{ ref: UserRef; createdAt: string }>> {
+    const rows = await this.#db
+      .selectFrom('identities')
+      .select(['platform', 'platform_user_id', 'created_at'])
+      .where('user_id', '=', userId)
+      .orderBy('created_at')
+      .orderBy('platform')
+      .execute();
+    return rows.map((r) => ({ ref: { platform: r.platform, id: r.platform_user_id }, createdAt: r.created_at }));
+  }
+
+  /** Drops every cached principal of a user (after the user is deleted). */
+  forgetUser(userId: string): void {
+    const keys = [...this.#cache.entries()].filter(([, principal]) => principal.userId === userId).map(([key]) => key);
+    for (const key of keys) this.#cache.delete(key);
   }
 
   async #load(ref: UserRef): Promise<Principal> {

@@ -81,11 +81,11 @@ export interface TestServer extends RunningServer {
 }
 
 /** The real server on a random loopback port (or the host given in env), on a fresh database. */
-export async function startTestServer(dialect: DialectName, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(dialect: DialectName, env: Record<string, string> = {}, options: { logLevel?: string } = {}): Promise<TestServer> {
   const isolated = await isolatedConfig(dialect, env);
   const logs = new LogCapture();
   // Default process metrics on, as in production: /metrics must pass promtool with them.
-  const server = await startServer(isolated.config, { log: createLogger({ level: 'info', destination: logs }) });
+  const server = await startServer(isolated.config, { log: createLogger({ level: options.logLevel ?? 'info', destination: logs }) });
   const url = server.url.replace('0.0.0.0', '127.0.0.1');
   return {
     ...server,

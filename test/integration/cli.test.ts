@@ -184,7 +184,7 @@ describe('bin/mobius', { concurrency: 2 }, () => {
     const listed = await mobius(['apikey', 'list'], env);
     assert.equal(listed.code, 0, show(listed));
     const row = oneLine(listed.stdout);
-    assert.match(row, new RegExp(`^${key.id}\\s+pro\\s+active\\s+ci$`));
+    assert.match(row, new RegExp(`^${key.id}\\s+pro\\s+active\\s+chat,market,wallet,trade\\s+ci$`));
     assert.ok(!listed.stdout.includes(secret), 'the key was listed');
 
     const revoked = await mobius(['apikey', 'revoke', key.id], env);

@@ -41,18 +41,20 @@ export async function parseJsonl(assistant: Assistant, input: Readable, out: Wri
 
 /** `mobius apikey create`: the key is printed once and never stored in plain text. */
 export async function createApiKey(
-  store: { create(input: { tier: Tier; label: string }): Promise<{ id: string; key: string; tier: Tier; label: string }> },
-  args: { tier: Tier; label: string; json: boolean },
+  store: {
+    create(input: { tier: Tier; label: string; scopes?: readonly string[] }): Promise<{ id: string; key: string; tier: Tier; label: string; scopes: readonly string[] }>;
+  },
+  args: { tier: Tier; label: string; json: boolean; scopes?: readonly string[] },
   out: Writable,
-): Promise<{ id: string; tier: Tier; label: string }> {
-  const created = await store.create({ tier: args.tier, label: args.label });
+): Promise<{ id: string; tier: Tier; label: string; scopes: readonly string[] }> {
+  const created = await store.create({ tier: args.tier, label: args.label, ...(args.scopes ? { scopes: args.scopes } : {}) });
   const { key: _shownOnce, ...info } = created;
   if (args.json) {
     out.write(JSON.stringify(created) + '\n');
     return info;
   }
   out.write(
-    `Created ${created.tier} API key ${created.id}${created.label ? ` (${created.label})` : ''}.\n` +
+    `Created ${created.tier} API key ${created.id}${created.label ? ` (${created.label})` : ''} with scopes ${created.scopes.join(', ')}.\n` +
       `Key (shown once — store it now):\n${created.key}\n` +
       `Use it as: Authorization: Bearer ${created.key.slice(0, 12)}…\n`,
   );

@@ -7,10 +7,12 @@ export interface Caller {
   /** The API key id, or 'local' for an unauthenticated loopback caller. */
   keyId: string;
   tier: Tier;
+  /** The key's scopes (`chat`, `market`, `wallet`, `trade`, `admin`); undefined for the local caller, who may do everything. */
+  scopes: readonly string[] | undefined;
 }
 
 export interface ApiKeyVerifier {
-  verify(token: string): Promise<{ id: string; tier: Tier } | null>;
+  verify(token: string): Promise<{ id: string; tier: Tier; scopes: readonly string[] } | null>;
 }
 
 /** The tier of a caller on a loopback-only server without a key: the machine's owner. */
@@ -27,9 +29,9 @@ export async function authenticate(request: FastifyRequest, verifier: ApiKeyVeri
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const key = match ? await verifier.verify(match[1]!) : null;
     if (!key) throw new UserError('unauthorized', 'The API key is invalid or revoked.');
-    return { keyId: key.id, tier: key.tier };
+    return { keyId: key.id, tier: key.tier, scopes: key.scopes };
   }
-  if (loopbackOnly) return { keyId: 'local', tier: LOCAL_TIER };
+  if (loopbackOnly) return { keyId: 'local', tier: LOCAL_TIER, scopes: undefined };
   throw new UserError('unauthorized', 'An API key is required: send Authorization: Bearer <key> (create one with `mobius apikey create`).');
 }
 
@@ -38,8 +40,15 @@ export function apiUserRef(caller: Caller, user: string | undefined): UserRef {
   return { platform: 'api', id: `${caller.keyId}:${user ?? 'default'}` };
 }
 
-/** Admin-only endpoints (metrics off-loopback, operations). */
+/** Admin-only endpoints (metrics off-loopback, operations): an admin-tier key with the admin scope, or the machine's owner. */
 export function requireAdmin(caller: Caller, loopbackOnly: boolean): void {
-  if (caller.tier === 'admin' || (caller.keyId === 'local' && loopbackOnly)) return;
-  throw new UserError('forbidden', 'This endpoint needs an admin API key.');
+  if (caller.keyId === 'local' && loopbackOnly) return;
+  if (caller.tier === 'admin' && caller.scopes?.includes('admin')) return;
+  throw new UserError('forbidden', caller.tier === 'admin' ? 'This endpoint needs an API key with the admin scope.' : 'This endpoint needs an admin API key.');
+}
+
+/** Endpoints of one scope (`chat` for POST /v1/chat); the local caller has every scope. */
+export function requireScope(caller: Caller, scope: string): void {
+  if (caller.scopes === undefined || caller.scopes.includes(scope)) return;
+  throw new UserError('forbidden', `This API key may not use this endpoint: it needs the "${scope}" scope.`, { details: { scope } });
 }

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { CapabilityInvoker } from '../../capabilities/invoke.js';
 import type { AppInfo } from '../../capabilities/services.js';
@@ -10,13 +10,16 @@ import { toJson } from '../../core/json.js';
 import type { Assistant } from '../../conversation/assistant.js';
 import type { HealthRegistry } from '../../infra/health.js';
 import type { Metrics } from '../../infra/metrics.js';
+import { ipSubject, type RateLimiter } from '../../infra/ratelimit.js';
 import { runWithRequestContext } from '../../infra/request-context.js';
+import { UserError } from '../../core/errors.js';
 import { authenticate, type ApiKeyVerifier, type Caller } from './auth.js';
 import { sendError } from './errors.js';
 import { registerCapabilityRoutes } from './routes/capabilities.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerDevnetRpcRoute, type DevnetRpcDeps } from './routes/devnet-rpc.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { isMcpUrl, registerMcpRoutes } from '../mcp/http.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,6 +38,10 @@ export interface HttpDeps extends DevnetRpcDeps {
   apiKeys: ApiKeyVerifier;
   health: HealthRegistry;
   metrics: Metrics;
+  /** Per-address limits and escalation at the door (per-user and per-capability limits sit behind it). */
+  rateLimiter: Pick<RateLimiter, 'checkIp' | 'consumeIp' | 'recordViolation'>;
+  /** Fastify's `trustProxy`: behind a reverse proxy, the client address comes from X-Forwarded-For. */
+  trustProxy?: boolean | string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -63,6 +70,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newRequestId();
     },
     return503OnClosing: true,
+    trustProxy: deps.trustProxy ?? false,
     forceCloseConnections: 'idle',
     // zod validates at the door (see routes); route JSON Schemas only document. Responses go
     // through our serializer so bigints in capability data become strings. Given as factories,
@@ -81,8 +89,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   // Callback-style hooks: on the hot path of every request, a promise per hook is measurable.
   app.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
-    if (!request.url.startsWith('/v1/')) return done();
-    authenticate(request, deps.apiKeys, deps.loopbackOnly).then((caller) => {
+    // The API and MCP over HTTP are authenticated alike: an API key, or the local caller on loopback.
+    if (!request.url.startsWith('/v1/') && !isMcpUrl(request.url)) return done();
+    admitRequest(request, deps).then((caller) => {
       request.caller = caller;
       done();
     }, done);
@@ -117,6 +126,28 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   registerChatRoutes(app, deps);
   registerCapabilityRoutes(app, deps);
   registerDevnetRpcRoute(app, deps);
+  registerMcpRoutes(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
+}
+
+/**
+ * The API's door: a restricted address is refused before anything else (no key lookup); an invalid
+ * key counts toward the address's escalation (guessing keys gets an address restricted); then one
+ * point from the address's bucket, sized by the caller's tier.
+ */
+async function admitRequest(request: FastifyRequest, deps: HttpDeps): Promise<Caller> {
+  const ip = request.ip;
+  await deps.rateLimiter.checkIp(ip);
+  let caller: Caller;
+  try {
+    caller = await authenticate(request, deps.apiKeys, deps.loopbackOnly);
+  } catch (err) {
+    if (err instanceof UserError && err.code === 'unauthorized' && request.headers.authorization !== undefined) {
+      await deps.rateLimiter.recordViolation(ipSubject(ip), 'api_key');
+    }
+    throw err;
+  }
+  await deps.rateLimiter.consumeIp(ip, caller.tier);
+  return caller;
 }

@@ -66,7 +66,7 @@ export function registerCapabilityRoutes(app: FastifyInstance, deps: HttpDeps): 
       deps.registry.get(name);
       const body = validateInput(InvokeBody, request.body ?? {}, 'body');
       const caller = request.caller!;
-      const principal = await deps.assistant.admit(apiUserRef(caller, body.user), caller.tier);
+      const principal = await deps.assistant.admit(apiUserRef(caller, body.user), caller.tier, caller.scopes);
       const result = await deps.invoker.invoke({
         name,
         input: body.input,

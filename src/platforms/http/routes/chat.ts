@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { validateInput } from '../../../capabilities/validate.js';
-import { apiUserRef } from '../auth.js';
+import { apiUserRef, requireScope } from '../auth.js';
 import type { HttpDeps } from '../server.js';
 import { ChatBody, ParseBody, errorResponses, jsonSchema, schemas } from '../schemas.js';
 
@@ -17,17 +17,28 @@ export function registerChatRoutes(app: FastifyInstance, deps: HttpDeps): void {
           200: {
             type: 'object',
             required: ['replies', 'intent'],
-            properties: { replies: { type: 'array', items: schemas.ReplyJson }, intent: schemas.IntentJson },
+            properties: {
+              replies: { type: 'array', items: schemas.ReplyJson },
+              intent: schemas.IntentJson,
+              containsSecret: { type: 'boolean', description: 'The text carried key material (shown as "[REDACTED]" in intent.input); a client should delete the message it came from.' },
+            },
           },
-          ...errorResponses(400, 401, 413, 415, 429, 500),
+          ...errorResponses(400, 401, 403, 413, 415, 429, 500),
         },
       },
     },
     async (request) => {
       const body = validateInput(ChatBody, request.body, 'body');
       const caller = request.caller!;
+      requireScope(caller, 'chat');
       return deps.assistant.handle(
-        { user: apiUserRef(caller, body.user), text: body.text, tier: caller.tier, chat: { kind: 'private', id: `api:${caller.keyId}` } },
+        {
+          user: apiUserRef(caller, body.user),
+          text: body.text,
+          tier: caller.tier,
+          ...(caller.scopes ? { scopes: caller.scopes } : {}),
+          chat: { kind: 'private', id: `api:${caller.keyId}` },
+        },
         { requestId: request.id },
       );
     },
