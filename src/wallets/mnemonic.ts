@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { english } from 'viem/accounts';
+import { wordlist as english } from '@scure/bip39/wordlists/english';
 import { UserError } from '../core/errors.js';
 
 /** The BIP-39 English word list (2048 words), for lookups. */

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount, privateKeyToAddress, type PrivateKeyAccount } from 'viem/accounts';
+import type { PrivateKeyAccount } from 'viem/accounts';
 import { parseAddress } from '../chain/address.js';
 import { UserError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
@@ -12,6 +12,12 @@ import { fromColumns, toColumns } from './key-vault.js';
 import { decryptKeystoreV3 } from './keystore-v3.js';
 import type { Keystore, SealedSecret } from './keystore.js';
 import { checkDerivationPath, checkMnemonic, DEFAULT_DERIVATION_PATH } from './mnemonic.js';
+
+/**
+ * viem's account code, loaded on first use: an instance that never touches a key (a market-data
+ * server with CHAINS=none) starts without it.
+ */
+const viemAccounts = () => import('viem/accounts');
 
 /** A wallet as everyone outside this module sees it: never any key material. */
 export interface WalletInfo {
@@ -95,6 +101,7 @@ export class WalletService {
 
   /** A new wallet with a fresh random key. */
   async create(by: WalletActor, name?: string): Promise<WalletInfo> {
+    const { generatePrivateKey } = await viemAccounts();
     const key = hexToKey(generatePrivateKey());
     try {
       const wallet = await this.#addLocal(by, key, { name, derivationPath: null });
@@ -122,6 +129,7 @@ export class WalletService {
     const words = checkMnemonic(phrase);
     const path = checkDerivationPath(options.path ?? DEFAULT_DERIVATION_PATH);
     // viem types the path as m/44'/60'/…; other paths (another coin type, say) derive just the same.
+    const { mnemonicToAccount } = await viemAccounts();
     const hd = mnemonicToAccount(words, { path: path as `m/44'/60'/${string}` }).getHdKey();
     const key = Buffer.from(hd.privateKey!);
     hd.wipePrivateData();
@@ -232,6 +240,7 @@ export class WalletService {
     const row = pick(await this.#rows(this.#db, userId), ref);
     const sealed = sealedOf(row);
     const wallet = toInfo(row);
+    const { privateKeyToAccount } = await viemAccounts();
     return this.#keystore.withSecret(sealed, { userId, address: row.address }, async (secret) => {
       const account = privateKeyToAccount(`0x${secret.toString('hex')}`);
       if (account.address !== row.address) throw new Error(`wallet ${row.id}: the sealed key does not belong to its address`);
@@ -240,6 +249,7 @@ export class WalletService {
   }
 
   async #addLocal(by: WalletActor, key: Buffer, options: { name: string | undefined; derivationPath: string | null }): Promise<WalletInfo> {
+    const { privateKeyToAddress } = await viemAccounts();
     const address = privateKeyToAddress(`0x${key.toString('hex')}`);
     const sealed = toColumns(this.#keystore.seal(key, { userId: by.userId, address }));
     return this.#insert(by, { address, kind: 'local', name: options.name, derivationPath: options.derivationPath, sealed });
