@@ -15,8 +15,11 @@
 // source behind it is a fixed table standing in for the market APIs (with a 24h change, as
 // CoinGecko quotes one) — no network is in the timed path either way.
 //
-// Reference (same run): the BalanceReader read of the same 465 balances alone, the floor the
-// portfolio's own work sits on.
+// Balances are cached by block (as in the app): a balance at block N never changes. So two cases
+// are timed: no chain has moved since the last look (one eth_blockNumber per chain, then the
+// cache), and every chain has moved one block (all 465 balances read from the EVM again).
+// Reference (same run): the BalanceReader read of the same 465 balances without a cache, the floor
+// the portfolio's own work sits on when every chain has moved.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -185,7 +188,12 @@ const bench: Bench = {
       const oracle = new PriceOracle({ sources: [source], cache: new L1Cache<OracleAnswer>({ name: 'prices', max: 10_000, defaultTtlMs: 3_600_000 }), ttlMs: 3_600_000, staleMs: 3_600_000, deadlineMs: 2_000, log });
       const chainAccess = access;
       const market = { oracle, request: (token: TokenRef, fiat: string) => priceRequestFor(token, chainAccess.chain(token.chainId), fiat, (t) => tokens.coingeckoId(t)) };
-      const balances = new BalanceReader(access, 10_000);
+      // The app's balance cache (by block): the same in the timed runs as in production.
+      const balances = new BalanceReader(access, 10_000, new L1Cache<bigint>({ name: 'balances', max: 200_000, defaultTtlMs: 120_000 }));
+      const uncached = new BalanceReader(access, 10_000);
+      const mineEverywhere = async () => {
+        for (const backing of chainBacking.values()) await backing.devnet.node.request({ method: 'evm_mine', params: [] });
+      };
       const portfolio = new PortfolioService({ access, tokens, balances, market, costBasis: (user, ownAddresses) => store.costBasis(user, { ownAddresses }) });
       const query = new Map(access.chains().map((c) => [c.id, tokens.list(c.id)]));
       const setupMs = performance.now() - started;
@@ -198,39 +206,50 @@ const bench: Bench = {
       for (let i = 0; i < 20; i++) await portfolio.value(userId, wallets);
       const fetchesBefore = source.fetches;
 
+      // Two cases: every chain has moved a block since the last look (each balance read again from
+      // the EVM), and no chain has (balances from the by-block cache after one eth_blockNumber each).
+      const moved: number[] = [];
       const times: number[] = [];
       const floor: number[] = [];
-      const requestsBefore = base.rpc!.hits + arbitrum.rpc!.hits;
       for (let i = 0; i < ITERATIONS; i++) {
+        await mineEverywhere();
         let t = performance.now();
+        await portfolio.value(userId, wallets);
+        moved.push(performance.now() - t);
+        t = performance.now();
         await portfolio.value(userId, wallets);
         times.push(performance.now() - t);
         t = performance.now();
-        await balances.read({ addresses: holders, tokens: query });
+        await uncached.read({ addresses: holders, tokens: query });
         floor.push(performance.now() - t);
       }
-      const httpRequests = (base.rpc!.hits + arbitrum.rpc!.hits - requestsBefore) / ITERATIONS / 2 / 2;
       if (source.fetches !== fetchesBefore) throw new Error('prices were not warm: the source was asked while timing');
-      times.sort((a, b) => a - b);
-      floor.sort((a, b) => a - b);
+      for (const list of [moved, times, floor]) list.sort((a, b) => a - b);
       const p99 = percentile(times, 99);
       return {
         name: 'portfolio',
         measurements: [
           { metric: `setup: 3 devnet nodes, ${TOKENS_PER_CHAIN} tokens × 3 chains, ${WALLETS} wallets (untimed)`, value: round(setupMs / 1000, 1), unit: 's' },
-          { metric: `portfolio value, ${WALLETS} wallets × 3 chains × ${TOKENS_PER_CHAIN + 1} assets (${holdings} holdings): p50`, value: round(percentile(times, 50), 1), unit: 'ms' },
-          { metric: 'portfolio value: p95', value: round(percentile(times, 95), 1), unit: 'ms' },
+          { metric: `portfolio value, ${WALLETS} wallets × 3 chains × ${TOKENS_PER_CHAIN + 1} assets (${holdings} holdings), no new block since the last look: p50`, value: round(percentile(times, 50), 1), unit: 'ms' },
+          { metric: 'portfolio value, no new block: p95', value: round(percentile(times, 95), 1), unit: 'ms' },
           {
-            metric: `portfolio value: p99 (${ITERATIONS} runs)`,
+            metric: `portfolio value, no new block: p99 (${ITERATIONS} runs)`,
             value: round(p99, 1),
             unit: 'ms',
-            reference: round(percentile(floor, 99), 1),
-            ratio: round(p99 / percentile(floor, 99), 2),
             target: `<= ${TARGET_P99_MS} ms`,
             pass: p99 <= TARGET_P99_MS,
           },
-          { metric: 'reference: the same balances through BalanceReader alone, p50', value: round(percentile(floor, 50), 1), unit: 'ms' },
-          { metric: 'JSON-RPC requests per chain served over HTTP, per portfolio', value: round(httpRequests, 1), unit: 'requests' },
+          { metric: 'portfolio value, every chain one block further (all balances read from the EVM): p50', value: round(percentile(moved, 50), 1), unit: 'ms' },
+          {
+            metric: 'portfolio value, every chain one block further: p99',
+            value: round(percentile(moved, 99), 1),
+            unit: 'ms',
+            reference: round(percentile(floor, 99), 1),
+            ratio: round(percentile(moved, 99) / percentile(floor, 99), 2),
+            target: `<= ${TARGET_P99_MS} ms`,
+            pass: percentile(moved, 99) <= TARGET_P99_MS,
+          },
+          { metric: 'reference: the same balances read by BalanceReader without a cache, p50', value: round(percentile(floor, 50), 1), unit: 'ms' },
         ],
       };
     } finally {

@@ -298,7 +298,7 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
   if (keys.length === 0) return { chain: undefined, devnet: undefined, close: () => Promise.resolve() };
   // Loaded only when a chain is served: viem and the devnet are most of the start-up time and
   // memory of a server that serves none.
-  const [{ ChainAccess }, { BalanceReader }, { GasOracle }, { TokenRegistry }, { fetchRemoteDeployment, startDevnet }, { DevnetFaucet }, { erc20Abi }] = await Promise.all([
+  const [{ ChainAccess }, { BalanceReader }, { GasOracle }, { TokenRegistry }, { fetchRemoteDeployment, startDevnet }, { DevnetFaucet }, { erc20Abi }, { L1Cache }] = await Promise.all([
     import('./chain/chain-access.js'),
     import('./chain/balances.js'),
     import('./chain/gas.js'),
@@ -327,6 +327,7 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
         throw new ConfigError('RPC_URL_DEVNET', (err as Error).message.replace(/^RPC_URL_DEVNET: /, ''));
       });
     } else if (deps.devnet) {
+    import('./infra/cache.js'),
       devnet = deps.devnet;
     } else {
       devnet = await startDevnet({
@@ -376,11 +377,13 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
     };
   }
   return {
-    chain: { access, tokens, balances: new BalanceReader(access), gas: new GasOracle(access), devnet: devnetServices, readTokenMetadata },
+    chain: { access, tokens, balances: new BalanceReader(access, undefined, balanceCache), gas: new GasOracle(access), devnet: devnetServices, readTokenMetadata },
     devnet,
     async close() {
       access.close();
       if (ownDevnet) await devnet?.close();
+  // Keyed by block, so entries never go stale; the TTL only returns memory of blocks long past.
+  const balanceCache = new L1Cache<bigint>({ name: 'balances', max: 200_000, defaultTtlMs: 120_000, metrics: deps.metrics.cacheRequests });
     },
   };
 }

@@ -4,6 +4,12 @@ import type { TokenRef } from '../core/token.js';
 import type { ChainAccess } from './chain-access.js';
 import { isOutage } from './endpoint.js';
 
+/** Where balances read at a block are kept (the app passes an L1Cache, counted in the cache metrics). */
+export interface BalanceCache {
+  get(key: string): bigint | undefined;
+  set(key: string, value: bigint): void;
+}
+
 export interface BalanceQuery {
   addresses: readonly Address[];
   /** Tokens to read per chain id; every listed chain is queried in parallel. */
@@ -43,6 +49,12 @@ export class BalanceReader {
   constructor(
     private readonly access: ChainAccess,
     private readonly defaultDeadlineMs = 8_000,
+    /**
+     * Balances by block: a balance at block N never changes, so while a chain has not moved past
+     * N, asking again costs one `eth_blockNumber` instead of the whole multicall. Exact, not a
+     * guess: the first new block (a payout, a swap) sends every read back to the chain.
+     */
+    private readonly cache?: BalanceCache,
   ) {}
 
   async read(query: BalanceQuery): Promise<BalanceResult> {
@@ -63,34 +75,55 @@ export class BalanceReader {
     const info = this.access.chain(chainId);
     const multicall3 = info.multicall3;
     if (!multicall3) throw new Error(`${info.name} has no Multicall3`);
-    const pairs = addresses.flatMap((address) => tokens.map((token) => ({ address, token })));
+    const wanted = addresses.flatMap((address) => tokens.map((token) => ({ address, token })));
+    // Rows in the order asked (address, then token), whether they came from the cache or the chain.
+    const rows: Array<BalanceRow | undefined> = new Array(wanted.length);
+    let block: bigint | undefined;
+    let pairs = wanted.map((pair, at) => ({ ...pair, at }));
+    if (this.cache) {
+      const cache = this.cache;
+      const at = await this.access.read(chainId, (client) => client.getBlockNumber({ cacheTime: 0 }));
+      block = at;
+      pairs = pairs.filter(({ address, token, at: i }) => {
+        const amount = cache.get(balanceKey(chainId, at, token, address));
+        if (amount !== undefined) rows[i] = { chainId, address, token, amount };
+        return amount === undefined;
+      });
+      if (pairs.length === 0) return { balances: rows as BalanceRow[], failures: [] };
+    }
     const contracts = pairs.map(({ address, token }) =>
       token.address === 'native'
         ? ({ address: multicall3, abi: multicall3Abi, functionName: 'getEthBalance', args: [address] } as const)
         : ({ address: token.address, abi: erc20Abi, functionName: 'balanceOf', args: [address] } as const),
     );
     const results = await this.access.read(chainId, async (client) => {
-      const answers = await client.multicall({ contracts, allowFailure: true, batchSize: MULTICALL_CHUNK_BYTES, multicallAddress: multicall3 });
+      // At the block the cache is keyed by, so what is stored under N is what N holds.
+      const answers = await client.multicall({ contracts, allowFailure: true, batchSize: MULTICALL_CHUNK_BYTES, multicallAddress: multicall3, ...(block === undefined ? {} : { blockNumber: block }) });
       // With allowFailure viem folds a failed RPC call into every result of its chunk; that is the
       // chain failing, not the tokens, so it fails the chain (and counts as an outage).
       const outage = answers.find((a) => a.status === 'failure' && isOutage(a.error));
       if (outage?.status === 'failure') throw outage.error;
       return answers;
     });
-    const balances: BalanceRow[] = [];
     const failures: BalanceFailure[] = [];
     const failedTokens = new Set<string>();
     results.forEach((result, i) => {
-      const { address, token } = pairs[i]!;
+      const { address, token, at } = pairs[i]!;
       if (result.status === 'success') {
-        balances.push({ chainId, address, token, amount: result.result as bigint });
+        const amount = result.result as bigint;
+        rows[at] = { chainId, address, token, amount };
+        if (block !== undefined) this.cache?.set(balanceKey(chainId, block, token, address), amount);
       } else if (!failedTokens.has(token.address)) {
         failedTokens.add(token.address);
         failures.push({ chainId, token, reason: `could not read ${token.symbol} balances` });
       }
     });
-    return { balances, failures };
+    return { balances: rows.filter((r) => r !== undefined), failures };
   }
+}
+
+function balanceKey(chainId: number, block: bigint, token: TokenRef, address: Address): string {
+  return `${chainId}:${block}:${token.address}:${address}`;
 }
 
 function reasonOf(err: unknown): string {

@@ -100,6 +100,29 @@ describe('the in-process devnet', () => {
     assert.ok(result.balances.filter((r) => r.amount === 0n).length > 10, 'zero balances are reported as zero');
   });
 
+  it('serves balances from its by-block cache only while the chain has not moved', async () => {
+    const { deployment } = devnet.node;
+    const holder = devnetUser(deployment, devnet.node).account.address;
+    const usdc = deployment.tokens.find((t) => t.symbol === 'USDC')!;
+    const query = { addresses: [holder], tokens: new Map([[deployment.chainId, [nativeOf(deployment.chainId), usdcRef(deployment.chainId, usdc.address)]]]) };
+    const store = new Map<string, bigint>();
+    let hits = 0;
+    const cache = { get: (key: string) => (store.has(key) ? (hits++, store.get(key)) : undefined), set: (key: string, value: bigint) => void store.set(key, value) };
+    const reader = new BalanceReader(access, 8_000, cache);
+
+    const first = await reader.read(query);
+    assert.deepEqual(first.balances.map((b) => b.amount), [0n, 0n]);
+    assert.equal(hits, 0);
+    const again = await reader.read(query);
+    assert.deepEqual(again, first, 'the same answer, in the same order');
+    assert.equal(hits, 2, 'both balances came from the cache: no block since');
+
+    await devnet.faucet.drip(holder, 'USDC', 5_000_000n); // a new block
+    const after = await reader.read(query);
+    assert.equal(after.balances.find((b) => b.token.symbol === 'USDC')!.amount, 5_000_000n, 'a new block is never answered from an older one');
+    assert.equal(hits, 2);
+  });
+
   it('resolves people\'s token words on the devnet and reads unknown contracts on chain', async () => {
     const { deployment } = devnet.node;
     const registry = new TokenRegistry({
