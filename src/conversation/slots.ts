@@ -94,6 +94,12 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
       }
     }
   }
+  // Wallet phrases before the window, the target and the token: "rename wallet 1 to savings" is no
+  // conversion, "use wallet link" names a wallet, not the LINK token, and "wallet called daily" no window.
+  const wallet = extractWalletPhrases(rest, tokenWords, slots.address);
+  if (wallet.wallet) slots.wallet = wallet.wallet;
+  if (wallet.name) slots.name = wallet.name;
+  rest = wallet.rest;
   for (const [pattern, window] of WINDOWS) {
     const found = pattern.exec(rest);
     if (found) {
@@ -108,12 +114,6 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     for (const m of indicators) rest = rest.replace(m[0], ' ');
     rest = rest.replace(/\s(?:with|and|plus)(?=\s|$)/gi, ' ');
   }
-  // Wallet phrases before the target and the token: "rename wallet 1 to savings" is no conversion,
-  // and "use wallet link" names a wallet, not the LINK token.
-  const wallet = extractWalletPhrases(rest, tokenWords, slots.address);
-  if (wallet.wallet) slots.wallet = wallet.wallet;
-  if (wallet.name) slots.name = wallet.name;
-  rest = wallet.rest;
   // "in eur" / "to link" at the end: what the answer is expressed in. Taken before the token
   // so "2 eth in usd" does not read "usd" as the token.
   const target = TARGET.exec(rest);

@@ -269,6 +269,48 @@ for (const dialect of dialects) {
       assert.equal((await api('list_wallets', 'dave')).body.data.wallets.length, 4, "dave's wallets are untouched");
     });
 
+    it('asks before exporting or deleting, keeps asking across a question, and acts on the yes (chat and HTTP)', async () => {
+      const carol: UserRef = { platform: 'telegram', id: 'carol' };
+      await say(carol, 'create a wallet called daily');
+      await say(carol, 'create a wallet called vault');
+      const asked = await say(carol, 'delete wallet vault');
+      const prompt = text(asked);
+      assert.match(prompt, /Please confirm/);
+      assert.match(prompt, /vault/);
+      assert.deepEqual(asked.replies[0]!.buttons![0]!.map((b) => b.action), ['confirm', 'cancel']);
+      assert.equal((await say(carol, 'list my wallets')).intent.name, 'list_wallets', 'a question in between is answered');
+      const gone = await say(carol, 'yep');
+      assert.equal(gone.intent.name, 'confirm');
+      const names = async () => ((await confirmed(carol, 'list_wallets', {})).data as { wallets: Array<{ name: string }> }).wallets.map((w) => w.name);
+      assert.deepEqual(await names(), ['daily']);
+
+      // An export asked for in a private chat and confirmed there shows the key, marked private.
+      await say(carol, 'export wallet daily');
+      const shown = await say(carol, 'go ahead');
+      assert.equal(shown.replies[0]!.privateOnly, true);
+      const key = ((shown.replies[0]!.blocks.map((b) => ('text' in b ? b.text : '')).join(' ').match(/0x[0-9a-f]{64}/i) ?? [])[0] ?? '').slice(2);
+      assert.equal(key.length, 64, 'the confirmed export shows the key');
+      secrets.key(key.toLowerCase());
+      // A "no" leaves everything as it was.
+      await say(carol, 'delete wallet daily');
+      assert.match(text(await say(carol, 'no')), /Cancelled/);
+      assert.deepEqual(await names(), ['daily']);
+
+      // Over HTTP the answer carries the pending action's id, and confirm names it.
+      await api('create_wallet', 'frank', { name: 'temp' });
+      const pending = await api('delete_wallet', 'frank', { wallet: 'temp' });
+      assert.equal(pending.status, 200, pending.text);
+      const id = pending.body.data.pending.id as string;
+      assert.equal((await api('list_wallets', 'frank')).body.data.wallets.length, 1, 'nothing happens before the confirmation');
+      assert.equal((await api('confirm', 'frank', {})).status, 400, 'an API confirmation names its action');
+      assert.equal((await api('confirm', 'grace', { id })).status, 404, "another user cannot confirm frank's action");
+      const done = await api('confirm', 'frank', { id });
+      assert.equal(done.status, 200, done.text);
+      assert.equal(done.body.data.confirmed.capability, 'delete_wallet');
+      assert.deepEqual((await api('list_wallets', 'frank')).body.data.wallets, []);
+      assert.equal((await api('confirm', 'frank', { id })).status, 404, 'a confirmation runs once');
+    });
+
     it('leaves no key, phrase or password in the logs, the audit log, or the database (file or dump)', async () => {
       // The scan itself finds what it looks for.
       assert.throws(() => secrets.assertAbsent(`x ${[...secrets.keys][0]!.toUpperCase()} x`, 'self-check'));
