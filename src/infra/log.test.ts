@@ -159,6 +159,14 @@ describe('scrubSecrets', () => {
     assert.equal(scrubSecrets('Authorization: Bearer abcdefgh12345678'), 'Authorization: Bearer [REDACTED]');
     const ordinary = 'price of eth is 3000 usd, tx 0x1234abcd';
     assert.equal(scrubSecrets(ordinary), ordinary);
+    // Capitalised, comma-separated, on several lines, with a typo, or inside a sentence: still a phrase.
+    const capitalised = 'Legal, Winner, Thank, Year, Wave, Sausage, Worth, Useful, Legal, Winner, Thank, Yellow';
+    assert.equal(scrubSecrets(capitalised), '[REDACTED]');
+    assert.equal(scrubSecrets(MNEMONIC.replaceAll(' ', '\n')), '[REDACTED]');
+    assert.equal(scrubSecrets(`import wallet ${MNEMONIC.replace('sausage', 'sausag')} please`).includes('winner'), false);
+    // Prose of short words is not a phrase.
+    const prose = 'the price oracle could not reach any source within the deadline so the cache answered with older data';
+    assert.equal(scrubSecrets(prose), prose);
     // A 40-hex address is not a key.
     const address = '0x52908400098527886E0F7030069857D2E4169EE7';
     assert.equal(scrubSecrets(address), address);

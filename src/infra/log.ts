@@ -1,3 +1,4 @@
+import { wordlist as bip39English } from '@scure/bip39/wordlists/english';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { currentRequestContext } from './request-context.js';
 
@@ -24,9 +25,21 @@ export function isPublicHashKey(key: string): boolean {
   return /hash$/i.test(key);
 }
 
-/** 64 hex digits (a raw private key) or a 12–24 word phrase of lowercase words (a mnemonic). */
+/** 64 hex digits: a raw private key. */
 const PRIVATE_KEY_TEXT = /\b(0x)?[0-9a-fA-F]{64}\b/g;
-const MNEMONIC_TEXT = /\b(?:[a-z]{3,8}\s+){11,23}[a-z]{3,8}\b/g;
+/** Runs of 12 or more short words, in any case, with spaces, commas or line breaks between them. */
+const WORD_RUN = /\b(?:[A-Za-z]{3,8}[\s,]+){11,}[A-Za-z]{3,8}\b/g;
+const BIP39_WORDS: ReadonlySet<string> = new Set(bip39English);
+/**
+ * A run is a recovery phrase when nearly all its words are BIP-39 words: a typo or two still hides
+ * it, and a phrase inside a sentence ("import abandon … about please") is caught, while ordinary
+ * prose (most of its words are not in the list) passes.
+ */
+function looksLikeMnemonic(run: string): boolean {
+  const words = run.split(/[\s,]+/);
+  const listed = words.filter((w) => BIP39_WORDS.has(w.toLowerCase())).length;
+  return listed >= 12 && listed >= words.length * 0.8;
+}
 const BEARER_TEXT = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 
 /**
@@ -36,7 +49,7 @@ const BEARER_TEXT = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 export function scrubSecrets(text: string): string {
   return text
     .replace(PRIVATE_KEY_TEXT, '[REDACTED]')
-    .replace(MNEMONIC_TEXT, '[REDACTED]')
+    .replace(WORD_RUN, (run) => (looksLikeMnemonic(run) ? '[REDACTED]' : run))
     .replace(BEARER_TEXT, '$1[REDACTED]');
 }
 
