@@ -22,6 +22,8 @@ import { ConfigError, type Config } from './config.js';
 import { CapabilityRegistry } from './core/registry.js';
 import { Assistant } from './conversation/assistant.js';
 import { IntentParser } from './conversation/parser.js';
+import type { Experiments } from './conversation/llm/experiments.js';
+import type { LlmSetup } from './conversation/llm/setup.js';
 import { ApiKeyStore } from './infra/api-keys.js';
 import { AuditLog } from './infra/audit.js';
 import { openDatabase, type DatabaseHandle } from './infra/db/database.js';
@@ -76,6 +78,8 @@ export interface App {
   wallets: WalletService | undefined;
   /** The devnet this process runs, if it runs one. */
   devnet: Devnet | undefined;
+  /** The LLM fallback's A/B experiment; undefined without an LLM (LLM_PROVIDERS unset). */
+  experiments: Experiments | undefined;
   /** Closes what the app opened (the database last). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -174,6 +178,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
     const registry = new CapabilityRegistry(capabilities);
     const confirmations = new Confirmations({ store: new PendingActionStore(database.db), audit });
+    const llm = config.LLM_PROVIDERS ? await loadLlm(config, { log, metrics, pendingTtlMs: confirmations.ttlMs }) : undefined;
     const invoker = new CapabilityInvoker(
       {
         registry,
@@ -183,7 +188,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         audit,
         metrics,
       },
-      [confirmations.step],
+      [confirmations.step, ...(llm ? [llm.experiments.watchConfirmations] : [])],
     );
     confirmations.attach(invoker);
     const assistant = new Assistant(
@@ -195,6 +200,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         metrics,
         log,
         maxMessageChars: config.MOBIUS_MAX_MESSAGE_CHARS,
+        ...(llm ? { fallback: llm.createFallback({ invoker, registry }) } : {}),
       },
       [answerPendingAction],
     );
@@ -223,6 +229,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       keystore,
       wallets,
       devnet: chainSetup.devnet,
+      experiments: llm?.experiments,
       close: () =>
         (closed ??= (async () => {
           await apiKeys.flush(); // pending last_used_at writes, before the database goes
@@ -259,6 +266,20 @@ export function masterKeyFile(config: Config): string {
 
 export function masterKeySettings(config: Config): MasterKeySettings {
   return { encryptionKey: config.ENCRYPTION_KEY, encryptionKeyNext: config.ENCRYPTION_KEY_NEXT, keyFile: masterKeyFile(config), mayCreate: !config.DATABASE_URL };
+}
+
+/**
+ * The LLM fallback, loaded only when configured: the AI SDK is a large import that a Möbius
+ * without an LLM never pays for at start-up.
+ */
+async function loadLlm(config: Config, deps: { log: Logger; metrics: Metrics; pendingTtlMs: number }): Promise<LlmSetup> {
+  const { prepareLlm, LlmSettingError } = await import('./conversation/llm/setup.js');
+  try {
+    return prepareLlm(config, deps);
+  } catch (err) {
+    if (err instanceof LlmSettingError) throw new ConfigError(err.variable, err.message);
+    throw err;
+  }
 }
 
 /** Loads the master key(s) and checks them against the database's canary; a mismatch stops start-up. */
@@ -306,6 +327,7 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
     import('./chain/devnet/devnet.js'),
     import('./chain/devnet/faucet.js'),
     import('viem'),
+    import('./infra/cache.js'),
   ]);
   const rpcUrls: Partial<Record<ChainKey, string[]>> = {};
   for (const key of keys) {
@@ -327,7 +349,6 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
         throw new ConfigError('RPC_URL_DEVNET', (err as Error).message.replace(/^RPC_URL_DEVNET: /, ''));
       });
     } else if (deps.devnet) {
-    import('./infra/cache.js'),
       devnet = deps.devnet;
     } else {
       devnet = await startDevnet({
@@ -361,6 +382,8 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
       return { name, symbol, decimals, totalSupply };
     });
   const tokens = new TokenRegistry({ chains: access.chains(), readMetadata: readTokenMetadata });
+  // Keyed by block, so entries never go stale; the TTL only returns memory of blocks long past.
+  const balanceCache = new L1Cache<bigint>({ name: 'balances', max: 200_000, defaultTtlMs: 120_000, metrics: deps.metrics.cacheRequests });
   const deployment = devnet?.node.deployment ?? remoteDevnet;
   let devnetServices: DevnetServices | undefined;
   if (deployment) {
@@ -382,8 +405,6 @@ async function createChainServices(config: Config, deps: { log: Logger; metrics:
     async close() {
       access.close();
       if (ownDevnet) await devnet?.close();
-  // Keyed by block, so entries never go stale; the TTL only returns memory of blocks long past.
-  const balanceCache = new L1Cache<bigint>({ name: 'balances', max: 200_000, defaultTtlMs: 120_000, metrics: deps.metrics.cacheRequests });
     },
   };
 }
@@ -418,6 +439,7 @@ export async function startServer(config: Config, options: CreateAppOptions = {}
       metrics: app.metrics,
       rateLimiter: app.rateLimiter,
       trustProxy: config.MOBIUS_TRUST_PROXY,
+      ...(app.experiments ? { experiments: app.experiments } : {}),
       ...(app.devnet ? { devnetRpc: { provider: app.devnet.node, deployment: app.devnet.node.deployment, admin: marketMakerAdmin(app.devnet) } } : {}),
     });
     await http.listen({ host: config.MOBIUS_HOST, port: config.MOBIUS_PORT });

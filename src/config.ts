@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseApiKeyPairs, parsePrices, parseProviderList } from './conversation/llm/providers.js';
 
 /**
  * Every setting, read from the environment (or an optional JSON file named by MOBIUS_CONFIG; the
@@ -66,7 +67,48 @@ export const settings = {
   PRICE_DEADLINE_MS: setting(positiveInt.max(60_000).default(2500), 'One deadline for all sources of one price: a slower source is left out and lowers the confidence.', '2500'),
   PRICE_CACHE_TTL_MS: setting(positiveInt.max(3_600_000).default(10_000), 'How long an aggregated price is served from the cache before the sources are asked again.', '10000'),
   MOBIUS_FIAT: setting(z.string().regex(/^[a-zA-Z]{3}$/, 'must be a 3-letter currency code').default('usd').transform((v) => v.toLowerCase()), 'Fiat currency prices are shown in when a person names none.', 'usd'),
+  ...llmSettings(),
 } satisfies Record<string, Setting<z.ZodType>>;
+
+/**
+ * The LLM fallback (all off unless LLM_PROVIDERS is set). Lists are parsed here, so a wrong entry
+ * stops the start with one line naming the variable; keys are never echoed.
+ */
+function llmSettings() {
+  const checked = <T>(parse: (text: string) => T) =>
+    z.string().transform((text, ctx): T => {
+      try {
+        return parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+  const providers = checked(parseProviderList).optional();
+  const format = 'same format as `LLM_PROVIDERS`';
+  return {
+    LLM_PROVIDERS: setting(providers, 'The LLM that answers what the built-in parser cannot, calling the capabilities as tools: comma-separated providers tried in order (the next on an error or timeout), each `openai-compatible:<baseURL>:<model>` or `anthropic:[<baseURL>]:<model>` — e.g. `openai-compatible:http://127.0.0.1:11434/v1:llama3.1:8b,anthropic::claude-sonnet-4-5`. Unset: no LLM; an unread message gets the closest example phrasings.'),
+    LLM_PROVIDERS_PRO: setting(providers, `Providers for pro-tier users (${format}). Unset: \`LLM_PROVIDERS\`.`),
+    LLM_PROVIDERS_ADMIN: setting(providers, `Providers for admin-tier users (${format}). Unset: \`LLM_PROVIDERS_PRO\`, else \`LLM_PROVIDERS\`.`),
+    LLM_API_KEY: setting(z.string().min(1).optional(), 'API key sent to every LLM provider (Bearer token; `x-api-key` for Anthropic). Never logged.'),
+    LLM_API_KEYS: setting(checked((text) => {
+      parseApiKeyPairs(text);
+      return text;
+    }).optional(), 'Per-endpoint LLM API keys, comma-separated `<host>=<key>` (e.g. `api.groq.com=gsk_…,api.anthropic.com=sk-ant-…`); they win over `LLM_API_KEY`. Never logged.'),
+    LLM_TIMEOUT_MS: setting(positiveInt.max(600_000).default(30_000), 'Deadline of one request to one LLM provider, a streamed answer included; past it the next provider continues the turn.', '30000'),
+    LLM_MAX_STEPS: setting(positiveInt.max(20).default(5), 'Most tool-calling rounds the LLM gets for one message; the round after must answer without tools.', '5'),
+    LLM_MAX_OUTPUT_TOKENS: setting(positiveInt.max(100_000).default(1024), 'Most tokens the LLM may write per round.', '1024'),
+    LLM_SYSTEM_PROMPT: setting(z.string().optional(), 'Extra instructions added to the built-in system prompt (its safety rules always stay).'),
+    LLM_PRICES: setting(checked((text) => {
+      parsePrices(text);
+      return text;
+    }).optional(), 'Prices for the LLM cost metric, comma-separated `<model>=<input>/<output>` in USD per million tokens (e.g. `gpt-4o-mini=0.15/0.6`). Models without one count tokens only.'),
+    LLM_EXPERIMENT_NAME: setting(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . -').default('llm-b'), 'Name of the LLM A/B experiment; a new name reshuffles who gets variant B.', 'llm-b'),
+    LLM_EXPERIMENT_SHARE: setting(z.coerce.number().min(0).max(100).default(0), 'Percent of users (by consistent hashing of the user id, so each keeps theirs) who get variant B of the LLM fallback. Counts per variant: `GET /v1/experiments`.', '0'),
+    LLM_EXPERIMENT_PROVIDERS: setting(providers, `Variant B's providers, for every tier (${format}). Unset: variant A's.`),
+    LLM_EXPERIMENT_PROMPT: setting(z.string().optional(), "Variant B's extra instructions, instead of `LLM_SYSTEM_PROMPT`. Unset: the same as variant A."),
+  };
+}
 
 /** RPC_URL_<CHAIN> for every chain in the registry: comma-separated JSON-RPC URLs, tried in rank order. */
 function rpcUrlSettings() {

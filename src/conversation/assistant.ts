@@ -51,6 +51,23 @@ export interface AssistantDeps {
   metrics: { messagesTotal: Counter<'platform' | 'source'> };
   log: Logger;
   maxMessageChars: number;
+  /** Answers what the parser could not read (the LLM fallback); unset: "I didn't get that". */
+  fallback?: ConversationFallback;
+}
+
+/** A message the parser could not read, handed to the fallback with who asked and where. */
+export interface FallbackRequest {
+  text: string;
+  principal: Principal;
+  requestId: string;
+  chat?: { kind: 'private' | 'group'; id: string };
+  signal?: AbortSignal;
+  onProgress?: (update: ProgressBlock) => void;
+}
+
+/** What answers a message the parser could not read; undefined when it has no answer either. */
+export interface ConversationFallback {
+  answer(request: FallbackRequest): Promise<ChatResult | undefined>;
 }
 
 /**
@@ -145,6 +162,21 @@ export class Assistant {
     const intent = ctx.intent ?? this.#deps.parser.parse(text);
     const secret = intent.containsSecret === true ? { containsSecret: true } : {};
     if (intent.name === 'none') {
+      // Never a message that carried a key: the model is a third party.
+      if (this.#deps.fallback && !intent.containsSecret) {
+        const answered = await this.#deps.fallback.answer({
+          text,
+          principal: ctx.principal!,
+          requestId: ctx.requestId,
+          ...(ctx.message.chat ? { chat: ctx.message.chat } : {}),
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+        });
+        if (answered) {
+          ctx.result = answered;
+          return;
+        }
+      }
       const reply = intent.containsSecret ? SECRET_NOT_IMPORTED : this.#notUnderstood(text);
       ctx.result = { replies: [reply], intent: { name: 'none', input: {}, source: 'none', confidence: intent.confidence }, ...secret };
       return;

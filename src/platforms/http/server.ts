@@ -19,6 +19,8 @@ import { registerCapabilityRoutes } from './routes/capabilities.js';
 import { registerChatRoutes } from './routes/chat.js';
 import { registerDevnetRpcRoute, type DevnetRpcDeps } from './routes/devnet-rpc.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerExperimentRoutes } from './routes/experiments.js';
+import type { Experiments } from '../../conversation/llm/experiments.js';
 import { isMcpUrl, registerMcpRoutes } from '../mcp/http.js';
 
 declare module 'fastify' {
@@ -42,6 +44,8 @@ export interface HttpDeps extends DevnetRpcDeps {
   rateLimiter: Pick<RateLimiter, 'checkIp' | 'consumeIp' | 'recordViolation'>;
   /** Fastify's `trustProxy`: behind a reverse proxy, the client address comes from X-Forwarded-For. */
   trustProxy?: boolean | string;
+  /** The LLM fallback's A/B experiment (`GET /v1/experiments`); unset without an LLM. */
+  experiments?: Pick<Experiments, 'report'>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -123,6 +127,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
 
   registerSystemRoutes(app, deps);
+  registerExperimentRoutes(app, deps);
   registerChatRoutes(app, deps);
   registerCapabilityRoutes(app, deps);
   registerDevnetRpcRoute(app, deps);
