@@ -179,6 +179,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const registry = new CapabilityRegistry(capabilities);
     const confirmations = new Confirmations({ store: new PendingActionStore(database.db), audit });
     const llm = config.LLM_PROVIDERS ? await loadLlm(config, { log, metrics, pendingTtlMs: confirmations.ttlMs }) : undefined;
+    if (llm) closers.push(llm.close);
     const invoker = new CapabilityInvoker(
       {
         registry,

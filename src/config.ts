@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseApiKeyPairs, parsePrices, parseProviderList } from './conversation/llm/providers.js';
+import { parseMcpServers } from './conversation/llm/mcp-servers.js';
 
 /**
  * Every setting, read from the environment (or an optional JSON file named by MOBIUS_CONFIG; the
@@ -106,6 +107,8 @@ function llmSettings() {
     LLM_EXPERIMENT_NAME: setting(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 letters, digits, _ . -').default('llm-b'), 'Name of the LLM A/B experiment; a new name reshuffles who gets variant B.', 'llm-b'),
     LLM_EXPERIMENT_SHARE: setting(z.coerce.number().min(0).max(100).default(0), 'Percent of users (by consistent hashing of the user id, so each keeps theirs) who get variant B of the LLM fallback. Counts per variant: `GET /v1/experiments`.', '0'),
     LLM_EXPERIMENT_PROVIDERS: setting(providers, `Variant B's providers, for every tier (${format}). Unset: variant A's.`),
+    MCP_SERVERS: setting(checked(parseMcpServers).optional(), 'Other MCP servers whose tools the LLM fallback may use as a last resort, when no capability fits: comma-separated `<name>=<http(s) URL>` (streamable HTTP) or `<name>=stdio:<command> [args…]`. Connected on first use; a server that fails is skipped for a minute.'),
+    MCP_SERVER_TIMEOUT_MS: setting(positiveInt.max(120_000).default(10_000), 'Deadline for connecting to, listing and calling an external MCP server.', '10000'),
     LLM_EXPERIMENT_PROMPT: setting(z.string().optional(), "Variant B's extra instructions, instead of `LLM_SYSTEM_PROMPT`. Unset: the same as variant A."),
   };
 }

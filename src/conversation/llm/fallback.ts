@@ -9,6 +9,7 @@ import type { Metrics } from '../../infra/metrics.js';
 import type { ChatResult, ConversationFallback, FallbackRequest } from '../assistant.js';
 import type { Experiments, Variant } from './experiments.js';
 import { AddressGuard } from './guard.js';
+import type { ExternalMcpTools, ExternalTool } from './mcp-tools.js';
 import type { LlmProvider } from './models.js';
 import { wrapToolData } from './prompt.js';
 import type { TokenPrice } from './providers.js';
@@ -24,6 +25,8 @@ export interface LlmFallbackDeps {
   registry: CapabilityRegistry;
   experiments: Experiments;
   variants: Record<Variant, VariantSetup>;
+  /** Tools of other MCP servers (`MCP_SERVERS`), offered after the capabilities as the last resort. */
+  external?: ExternalMcpTools;
   /** Most tool-calling rounds per turn; the round after is answered without tools. */
   maxSteps: number;
   maxOutputTokens: number;
@@ -94,7 +97,8 @@ export class LlmFallback implements ConversationFallback {
       steps: 0,
       history: [],
     };
-    turn.tools = this.#toolsFor(turn);
+    const external = this.#deps.external ? await this.#deps.external.tools() : [];
+    turn.tools = this.#toolsFor(turn, external);
     for (const provider of setup.providers[request.principal.tier]) {
       const text = await this.#attempt(turn, provider, setup.system);
       if (text === undefined) continue;
@@ -183,8 +187,17 @@ export class LlmFallback implements ConversationFallback {
   }
 
   /** The tools of this turn: every capability the person may call, each run through the invoker. */
-  #toolsFor(turn: Turn): ToolSet {
+  #toolsFor(turn: Turn, external: readonly ExternalTool[]): ToolSet {
     const tools: ToolSet = {};
+    for (const ext of external) {
+      tools[ext.name] = tool({
+        description: ext.description,
+        inputSchema: jsonSchema(ext.inputSchema),
+        execute: (input: unknown): Promise<ToolOutcome> => this.#callExternal(turn, ext, input),
+        toModelOutput: ({ output }: { output: ToolOutcome }) =>
+          output.ok ? { type: 'text' as const, value: output.text } : { type: 'error-json' as const, value: { error: output.error } },
+      });
+    }
     for (const capability of this.#deps.registry.list()) {
       if (!mayCall(turn.request.principal, capability)) continue;
       tools[capability.name] = tool({
@@ -196,6 +209,32 @@ export class LlmFallback implements ConversationFallback {
       });
     }
     return tools;
+  }
+
+  /** A call to another server's tool: guarded like the capabilities, its result passed as data. */
+  async #callExternal(turn: Turn, ext: ExternalTool, input: unknown): Promise<ToolOutcome> {
+    const { request } = turn;
+    const { log, maxSteps } = this.#deps;
+    turn.calls.push({ name: ext.name, input });
+    const refuse = (code: string, message: string): ToolOutcome => {
+      turn.toolErrors += 1;
+      log.info({ tool: ext.name, code, requestId: request.requestId }, 'LLM external tool call refused');
+      return { ok: false, error: { code, message } };
+    };
+    if (turn.calls.length > maxSteps * CALLS_PER_STEP) return refuse('too_many_calls', 'Refused: too many tool calls for one message. Answer with what you have.');
+    const invented = turn.guard.unknownIn(input);
+    if (invented.length > 0) {
+      return refuse('address_not_given', `Refused, nothing was run: ${invented.join(', ')} is not in the person's message or their own wallet list. Ask the person for the one they mean.`);
+    }
+    try {
+      const result = await this.#deps.external!.call(ext.name, input, request.signal);
+      log.info({ tool: ext.name, isError: result.isError, requestId: request.requestId }, 'LLM external tool called');
+      return { ok: true, text: wrapToolData(`mcp:${ext.server}/${ext.tool}`, result) };
+    } catch (err) {
+      turn.toolErrors += 1;
+      log.warn({ tool: ext.name, err: (err as Error).message, requestId: request.requestId }, 'LLM external tool call failed');
+      return { ok: false, error: { code: 'external_tool_failed', message: `The external tool did not answer: ${(err as Error).message}` } };
+    }
   }
 
   /** One tool call: guarded, then run through the invoker as the person, with source `llm`. */

@@ -5,6 +5,8 @@ import type { CapabilityRegistry } from '../../core/registry.js';
 import type { Metrics } from '../../infra/metrics.js';
 import { Experiments, type Variant, type VariantDescription } from './experiments.js';
 import { LlmFallback, type VariantSetup } from './fallback.js';
+import { ExternalMcpTools } from './mcp-tools.js';
+import type { McpServerSpec } from './mcp-servers.js';
 import { createProvider, type LlmProvider } from './models.js';
 import { systemPrompt } from './prompt.js';
 import { apiKeyLookup, parseApiKeyPairs, parsePrices, type ProviderSpec } from './providers.js';
@@ -25,6 +27,8 @@ export interface LlmSettings {
   LLM_EXPERIMENT_SHARE: number;
   LLM_EXPERIMENT_PROVIDERS: ProviderSpec[] | undefined;
   LLM_EXPERIMENT_PROMPT: string | undefined;
+  MCP_SERVERS: McpServerSpec[] | undefined;
+  MCP_SERVER_TIMEOUT_MS: number;
 }
 
 /** A setting that cannot work, found while building (config.ts has already checked the formats). */
@@ -41,6 +45,8 @@ export interface LlmSetup {
   experiments: Experiments;
   /** The fallback, once the invoker (which holds `experiments.watchConfirmations`) exists. */
   createFallback(deps: { invoker: CapabilityInvoker; registry: CapabilityRegistry }): LlmFallback;
+  /** Disconnects from external MCP servers. */
+  close(): Promise<void>;
 }
 
 /**
@@ -101,14 +107,18 @@ export function prepareLlm(settings: LlmSettings, deps: { log: Logger; metrics: 
   g.AI_SDK_LOG_WARNINGS ??= (options: { warnings: unknown[]; provider: string; model: string }) =>
     deps.log.debug({ warnings: options.warnings, model: options.model }, 'AI SDK warnings');
 
+  const external = settings.MCP_SERVERS?.length ? new ExternalMcpTools({ servers: settings.MCP_SERVERS, timeoutMs: settings.MCP_SERVER_TIMEOUT_MS, log: deps.log }) : undefined;
+
   return {
     experiments,
+    close: async () => external?.close(),
     createFallback: ({ invoker, registry }) =>
       new LlmFallback({
         invoker,
         registry,
         experiments,
         variants,
+        ...(external ? { external } : {}),
         maxSteps: settings.LLM_MAX_STEPS,
         maxOutputTokens: settings.LLM_MAX_OUTPUT_TOKENS,
         prices: parsePrices(settings.LLM_PRICES),
