@@ -204,11 +204,15 @@ for (const dialect of dialects) {
       assert.match((await say(h, 'yes', alice, group)).text, /Nothing is waiting/);
     });
 
-    it('re-checks the chat on confirmation: a yes in a group does not show a private answer', async () => {
+    it('takes an answer only in the chat where the question was asked', async () => {
       await say(h, 'show my secret note');
-      const inGroup = await say(h, 'yes', alice, { kind: 'group', id: 'g2' });
-      assert.match(inGroup.text, /private chat/);
+      const inGroup = await say(h, 'ok', alice, { kind: 'group', id: 'g2' });
+      assert.match(inGroup.text, /Nothing is waiting for your confirmation in this chat/);
       assert.doesNotMatch(inGroup.text, /the note/);
+      const elsewhere = await say(h, 'no', alice, { kind: 'private', id: 'dm-alice-on-another-platform' });
+      assert.match(elsewhere.text, /Nothing is waiting/);
+      const here = await say(h, 'yes');
+      assert.match(here.text, /the note/, 'the stray answers neither ran nor used up the action');
     });
 
     it('lets an API caller confirm by id only, and never the LLM', async () => {

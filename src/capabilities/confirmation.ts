@@ -28,6 +28,9 @@ export interface PendingData {
  * `confirm` (a "yes", a button, or `POST /v1/capabilities/confirm`) takes the action and runs it
  * through the invoker again with `confirmed`, so it is rate-limited, authorized, validated and
  * audited like any call — with the chat and source of the confirmation, not of the request.
+ *
+ * An answer counts only in the chat where the question was asked: a stray "ok" in a group, or in
+ * another platform's chat of a linked account, neither runs nor uses up an action waiting elsewhere.
  */
 export class Confirmations {
   readonly #deps: ConfirmationDeps;
@@ -52,13 +55,16 @@ export class Confirmations {
     const { capability, ctx } = inv;
     if (!capability.describe) throw new Error(`write capability ${capability.name} has no describe()`);
     assertNoSecrets(capability.name, inv.input);
-    const summary = await capability.describe(ctx, inv.input);
+    const described = await capability.describe(ctx, inv.input);
+    // What the person confirms is what runs: the input as describe() pinned it, when it did.
+    const { summary, input } = typeof described === 'string' ? { summary: described, input: inv.input } : described;
+    assertNoSecrets(capability.name, input);
     const actor = formatUserRef(ctx.principal.ref);
     const { action, replaced } = await this.#deps.store.put({
       userId: ctx.principal.userId,
       actor,
       capability: capability.name,
-      input: inv.input,
+      input,
       summary,
       source: ctx.source,
       chat: ctx.chat,
@@ -85,7 +91,7 @@ export class Confirmations {
     if (id === undefined && (ctx.source === 'api' || ctx.source === 'mcp')) {
       throw new UserError('bad_input', 'Name the pending action to confirm: {"id": "pa_…"} from the answer that asked for confirmation.');
     }
-    const taken = await this.#deps.store.take(ctx.principal.userId, id);
+    const taken = await this.#deps.store.take(ctx.principal.userId, id, ctx.chat?.id);
     if (taken.state === 'none') throw nothingPending(id);
     const { action } = taken;
     const actor = formatUserRef(ctx.principal.ref);
@@ -111,7 +117,7 @@ export class Confirmations {
 
   /** Drops the person's pending action. */
   async cancel(ctx: CapabilityContext, id: string | undefined): Promise<CapabilityResult> {
-    const taken = await this.#deps.store.take(ctx.principal.userId, id);
+    const taken = await this.#deps.store.take(ctx.principal.userId, id, ctx.chat?.id);
     if (taken.state === 'none') throw nothingPending(id);
     const { action } = taken;
     await this.#audit(formatUserRef(ctx.principal.ref), 'pending.cancelled', action, ctx);
@@ -141,8 +147,8 @@ export class Confirmations {
 
 function nothingPending(id: string | undefined): UserError {
   return id === undefined
-    ? new UserError('not_found', 'Nothing is waiting for your confirmation.')
-    : new UserError('not_found', 'That request is no longer waiting: it was already answered, replaced by a newer one, or it expired.', { details: { id } });
+    ? new UserError('not_found', 'Nothing is waiting for your confirmation in this chat.')
+    : new UserError('not_found', 'That request is no longer waiting here: it was already answered, replaced by a newer one, or it expired — or it was asked in another chat.', { details: { id } });
 }
 
 /** A pending action's input is stored in the database as is, so a write must never carry a secret. */

@@ -13,8 +13,13 @@ export const deleteWallet = defineCapability({
   privateOnly: true,
   async describe(ctx, input) {
     const wallet = await walletService(ctx).find(ctx.principal.userId, input.wallet);
-    if (wallet.kind === 'watch') return `Stop watching ${walletLabel(wallet)}? It is watch-only, so no key is lost.`;
-    return `Delete ${walletLabel(wallet)}${wallet.active ? ', your active wallet' : ''}? ⚠️ Its private key will be erased from Möbius for good: unless you have a backup (say "export wallet ${wallet.name}" first), anything it holds will be lost.`;
+    // Pinned by id: a name or a number may mean another wallet by the time of the yes (a rename in between).
+    const pinned = { wallet: wallet.id };
+    if (wallet.kind === 'watch') return { summary: `Stop watching ${walletLabel(wallet)}? It is watch-only, so no key is lost.`, input: pinned };
+    return {
+      summary: `Delete ${walletLabel(wallet)}${wallet.active ? ', your active wallet' : ''}? ⚠️ Its private key will be erased from Möbius for good: unless you have a backup (say "export wallet ${wallet.name}" first), anything it holds will be lost.`,
+      input: pinned,
+    };
   },
   async run(ctx, input) {
     const { deleted, active } = await walletService(ctx).delete(walletActor(ctx), input.wallet);

@@ -23,7 +23,8 @@ export const exportWallet = defineCapability({
   privateOnly: true,
   async describe(ctx, input) {
     const wallet = await target(ctx, input.wallet);
-    return `Show the private key of ${walletLabel(wallet)} here? Anyone who sees it controls everything in that wallet.`;
+    // Pinned by id: "my key" (the active wallet) or a name may mean another wallet by the time of the yes.
+    return { summary: `Show the private key of ${walletLabel(wallet)} here? Anyone who sees it controls everything in that wallet.`, input: { wallet: wallet.id } };
   },
   async run(ctx, input) {
     const wallet = await target(ctx, input.wallet);

@@ -77,12 +77,13 @@ export class PendingActionStore {
   }
 
   /**
-   * Removes and returns the user's pending action (only the one named `id`, when given). Whoever
-   * takes it runs it; nobody else can any more.
+   * Removes and returns the user's pending action (only the one named `id`, when given, and only
+   * one asked in chat `chatId`, when given). Whoever takes it runs it; nobody else can any more.
    */
-  async take(userId: string, id?: string): Promise<TakenAction> {
+  async take(userId: string, id?: string, chatId?: string): Promise<TakenAction> {
     let query = this.#db.deleteFrom('pending_actions').where('user_id', '=', userId);
     if (id !== undefined) query = query.where('id', '=', id);
+    if (chatId !== undefined) query = query.where('chat_id', '=', chatId);
     const row = await query.returningAll().executeTakeFirst();
     if (!row) return { state: 'none' };
     const action = fromRow(row);

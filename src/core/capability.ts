@@ -69,8 +69,11 @@ export interface Capability<I extends z.ZodType = z.ZodType, D = unknown> {
   /**
    * Required for a `write`: checks that the action can happen now and says exactly what will happen,
    * for the person to confirm ("Delete wallet **Main** (0xAb…12)?"). Throws a UserError when it cannot.
+   * It may also answer the input to store for the yes, with references resolved to exactly what the
+   * summary names (a wallet's id rather than "wallet 2" or "savings"), so a rename or a new active
+   * wallet in between cannot make the yes act on something else.
    */
-  describe?(ctx: CapabilityContext, input: z.output<I>): Promise<string>;
+  describe?(ctx: CapabilityContext, input: z.output<I>): Promise<string | { summary: string; input: z.output<I> }>;
   run(ctx: CapabilityContext, input: z.output<I>): Promise<CapabilityResult<D>>;
 }
 

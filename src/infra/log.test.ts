@@ -106,6 +106,26 @@ describe('createLogger', () => {
     assert.ok(!out.raw.join('\n').includes(PRIVATE_KEY));
   });
 
+  it("masks secrets in an error's own properties (a UserError's details, a library's fields)", () => {
+    const { log, out } = capture();
+    const err = Object.assign(new Error('not an address'), { details: { field: 'address', input: PRIVATE_KEY }, privateKey: PRIVATE_KEY, words: MNEMONIC });
+    log.error({ err }, 'failed');
+    log.error(err);
+    for (const line of out.raw) {
+      assert.ok(!line.includes(PRIVATE_KEY), `leaks the key: ${line}`);
+      assert.ok(!line.includes('sausage'), `leaks the mnemonic: ${line}`);
+    }
+    assert.equal(out.records[0]!.err.details.field, 'address');
+  });
+
+  it('writes nothing it did not walk: objects nested deeper than the redaction goes', () => {
+    const { log, out } = capture();
+    let deep: Record<string, unknown> = { privateKey: PRIVATE_KEY, note: PRIVATE_KEY };
+    for (let i = 0; i < 12; i++) deep = { inner: deep };
+    log.info({ deep, list: [[[[[[[[[[[[PRIVATE_KEY]]]]]]]]]]]] }, 'deep');
+    assert.ok(!out.raw.join('\n').includes(PRIVATE_KEY), out.raw.join('\n'));
+  });
+
   it('adds the request id and user to lines written inside a request context, also after an await', async () => {
     const { log, out } = capture();
     log.info('before');

@@ -68,7 +68,9 @@ const MAX_DEPTH = 8;
  */
 export function redactObject(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
-  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
+  if (typeof value !== 'object' || value === null) return value;
+  // Deeper than this is not walked, so it is not written either: it could hold anything.
+  if (depth > MAX_DEPTH) return '[too deep]';
   if (Array.isArray(value)) return value.map((v) => redactObject(v, depth + 1));
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
@@ -87,6 +89,12 @@ function serializeError(err: unknown): unknown {
   const out = pino.stdSerializers.err(err);
   out.message = scrubSecrets(out.message);
   if (typeof out.stack === 'string') out.stack = scrubSecrets(out.stack);
+  // The error's own properties (`details`, a library's `args` …) are copied as they are: redact them too.
+  const props = out as unknown as Record<string, unknown>;
+  for (const key of Object.keys(props)) {
+    if (key === 'type' || key === 'message' || key === 'stack') continue;
+    props[key] = isSecretKey(key) && props[key] !== undefined && props[key] !== null ? '[REDACTED]' : redactObject(props[key]);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { databaseCases, type TestDatabase } from '../../test/helpers/databases.js';
 import type { Principal } from '../core/identity.js';
 import { AuditLog } from '../infra/audit.js';
@@ -120,6 +121,36 @@ for (const c of databaseCases()) {
       // The refusal rolled back: the code still works once the wallet is gone.
       await handle.db.deleteFrom('wallets').where('id', '=', 'wal_dc').execute();
       await links.redeem(dc, code);
+    });
+
+    it('never loses a wallet added while the code is entered: the wallet is kept and linking refused', async () => {
+      const tg = await who('telegram', '106');
+      const dc = await who('discord', '206');
+      const { code } = await links.issue(tg);
+      // A wallet being added at the same moment (another device): written under the user's lock, as
+      // WalletService does, and not yet committed when the code arrives.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let written!: () => void;
+      const isWritten = new Promise<void>((resolve) => (written = resolve));
+      const adding = handle.db.transaction().execute(async (trx) => {
+        if (handle.dialect === 'postgres') await sql`select id from users where id = ${dc.userId} for update`.execute(trx);
+        await trx.insertInto('wallets').values({
+          id: 'wal_race', user_id: dc.userId, name: 'New', address: '0x00000000000000000000000000000000000000d2', kind: 'watch', derivation_path: null,
+          active: 1, key_id: null, key_version: null, wrapped_dek: null, dek_nonce: null, ciphertext: null, nonce: null, created_at: now.toISOString(),
+        }).execute();
+        written();
+        await gate;
+      });
+      await isWritten;
+      const redeeming = links.redeem(dc, code).then(() => 'linked', (err: unknown) => err);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await adding;
+      const outcome = await redeeming;
+      assert.equal((await handle.db.selectFrom('wallets').select('user_id').where('id', '=', 'wal_race').executeTakeFirst())?.user_id, dc.userId, 'the new wallet is still there');
+      assert.ok(outcome instanceof Error && /wallet of its own/.test(outcome.message), `linking refused, got ${String(outcome)}`);
+      assert.equal((await identities.find({ platform: 'discord', id: '206' }))?.userId, dc.userId);
     });
 
     it('counts wrong codes toward escalation: guessing gets the person restricted', async () => {

@@ -1,8 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import { UserError } from '../core/errors.js';
 import { formatUserRef, TierSchema, type Principal, type Tier, type UserRef } from '../core/identity.js';
 import { newId } from '../core/ids.js';
+import { dialectOf } from '../infra/db/database.js';
 import type { Database } from '../infra/db/schema.js';
 
 export interface IdentityStoreOptions {
@@ -103,6 +104,10 @@ export class IdentityStore {
     options: { from: string; check?: (trx: Transaction<Database>) => Promise<void> },
   ): Promise<{ linked: boolean; removedUser: boolean }> {
     const outcome = await this.#db.transaction().execute(async (trx) => {
+      // The old user's row locked first, as WalletService locks it to add a wallet: a wallet being
+      // added right now is then committed before `check` counts (and refuses), never created
+      // unseen and then cascaded away with the user below. (SQLite's `begin immediate` already serialises.)
+      if (dialectOf(this.#db) === 'postgres') await sql`select id from users where id = ${options.from} for update`.execute(trx);
       await options.check?.(trx);
       const moved = await trx
         .updateTable('identities')

@@ -180,8 +180,9 @@ for (const dialect of dialects) {
         { principal: await server.app.identities.resolve(alice), services: { wallets: server.app.wallets } } as never,
         { wallet: 'main' },
       );
-      assert.match(deleteDescribed, /private key will be erased/);
-      assert.match(await server.app.registry.get('delete_wallet').describe!({ principal: await server.app.identities.resolve(alice), services: { wallets: server.app.wallets } } as never, { wallet: 'cold' }), /no key is lost/);
+      const summaryOf = (described: string | { summary: string }) => (typeof described === 'string' ? described : described.summary);
+      assert.match(summaryOf(deleteDescribed), /private key will be erased/);
+      assert.match(summaryOf(await server.app.registry.get('delete_wallet').describe!({ principal: await server.app.identities.resolve(alice), services: { wallets: server.app.wallets } } as never, { wallet: 'cold' })), /no key is lost/);
       const deleted = await confirmed(alice, 'delete_wallet', { wallet: 'cold' });
       assert.match(text(deleted), /Stopped watching \*\*cold\*\*/);
       assert.equal((await server.app.wallets!.list((await server.app.identities.resolve(alice)).userId)).length, 4);
