@@ -140,7 +140,9 @@ export class CapabilityInvoker {
     if (scope === 'admin' && principal.tier !== 'admin') {
       throw new UserError('forbidden', `${name} is for administrators only.`);
     }
-    if (privateOnly && chat?.kind === 'group') {
+    // Wallets and trades are nobody else's business: in a group, even a list or a portfolio would
+    // show everyone the person's addresses and holdings.
+    if ((privateOnly || scope === 'wallet' || scope === 'trade') && chat?.kind === 'group') {
       throw new UserError('forbidden', "Let's do that in a private chat with me, not in a group: it involves your wallet.", { details: { privateOnly: true } });
     }
     return next();
