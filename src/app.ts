@@ -17,6 +17,7 @@ import { CapabilityInvoker } from './capabilities/invoke.js';
 import { Confirmations } from './capabilities/confirmation.js';
 import { PendingActionStore } from './capabilities/pending-actions.js';
 import { answerPendingAction } from './conversation/confirmation-answers.js';
+import { ConversationContext } from './conversation/context.js';
 import type { AppInfo } from './capabilities/services.js';
 import { ConfigError, type Config } from './config.js';
 import { CapabilityRegistry } from './core/registry.js';
@@ -180,21 +181,24 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const confirmations = new Confirmations({ store: new PendingActionStore(database.db), audit });
     const llm = config.LLM_PROVIDERS ? await loadLlm(config, { log, metrics, pendingTtlMs: confirmations.ttlMs }) : undefined;
     if (llm) closers.push(llm.close);
+    const parser = new IntentParser(registry, { tokenWords: knownTokenSymbols() });
+    // Follow-ups ("and sol?", "chart it", "again"): remembers each identity's last run, reads the next message with it.
+    const context = new ConversationContext({ parser, registry });
     const invoker = new CapabilityInvoker(
       {
         registry,
-        services: { registry, health, appInfo: info, chain: chainSetup.chain, market, confirmations, transactions, wallets, accountLinks, ...accounts },
+        services: { registry, health, appInfo: info, chain: chainSetup.chain, market, confirmations, transactions, wallets, accountLinks, preferences, ...accounts },
         log,
         rateLimiter,
         audit,
         metrics,
       },
-      [confirmations.step, ...(llm ? [llm.experiments.watchConfirmations] : [])],
+      [context.remember, confirmations.step, ...(llm ? [llm.experiments.watchConfirmations] : [])],
     );
     confirmations.attach(invoker);
     const assistant = new Assistant(
       {
-        parser: new IntentParser(registry, { tokenWords: knownTokenSymbols() }),
+        parser,
         invoker,
         identities,
         rateLimiter,
@@ -203,7 +207,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         maxMessageChars: config.MOBIUS_MAX_MESSAGE_CHARS,
         ...(llm ? { fallback: llm.createFallback({ invoker, registry }) } : {}),
       },
-      [answerPendingAction],
+      [answerPendingAction, context.step],
     );
 
     let closed: Promise<void> | undefined;

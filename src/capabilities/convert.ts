@@ -4,10 +4,10 @@ import { displayAmount, parseAmount } from '../core/amount.js';
 import { escapeMarkup } from '../core/reply.js';
 import { formatAge, formatPrice } from '../market/format.js';
 import { assetFor, marketServices } from './market-input.js';
+import { fiatFor, KNOWN_FIATS } from './user-defaults.js';
 import './services.js';
 
 const FIAT = /^[a-z]{3}$/;
-const KNOWN_FIATS = new Set(['usd', 'eur', 'gbp', 'jpy', 'chf', 'cad', 'aud', 'cny', 'inr', 'krw', 'brl', 'try', 'rub', 'sek', 'nok', 'pln', 'mxn', 'sgd', 'hkd']);
 
 export const convert = defineCapability({
   name: 'convert',
@@ -25,7 +25,7 @@ export const convert = defineCapability({
     const amount = parseAmount(input.amount, from.decimals);
     const target = input.to.trim().toLowerCase().replace(/^\$/, '');
     const toFiat = FIAT.test(target) && KNOWN_FIATS.has(target);
-    const fiat = toFiat ? target : market.defaultFiat;
+    const fiat = toFiat ? target : await fiatFor(ctx, market, undefined);
     const fromPrice = await market.oracle.price(market.request(from, fiat), ctx.signal);
     // The amount is exact; its value is an estimate, so float arithmetic on the price is fine here.
     const units = Number(amount.base) / 10 ** amount.decimals;

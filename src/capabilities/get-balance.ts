@@ -8,6 +8,7 @@ import { escapeMarkup, table, type Block } from '../core/reply.js';
 import type { Address, TokenRef } from '../core/token.js';
 import type { WalletInfo } from '../wallets/wallets.js';
 import { chainSlot, chainsFor, chainServices } from './chain-input.js';
+import { chainWordsFor } from './user-defaults.js';
 import './services.js';
 
 /** What a balance question is about: an address, and the person's wallet behind it when it is one. */
@@ -35,7 +36,7 @@ export const getBalance = defineCapability({
   async run(ctx, input) {
     const chain = chainServices(ctx);
     const targets = await targetsOf(ctx, input.address, input.wallet);
-    const chains = chainsFor(chain, input.chain);
+    const chains = chainsFor(chain, await chainWordsFor(ctx, input.chain));
     const tokens = new Map<number, TokenRef[]>();
     for (const info of chains) {
       if (!input.tokens) {
@@ -50,6 +51,7 @@ export const getBalance = defineCapability({
       if (picked.length > 0) tokens.set(info.id, picked);
     }
     if (tokens.size === 0) throw new UserError('unknown_token', `None of ${input.tokens?.join(', ')} is a token I know on ${chains.map((c) => c.name).join(', ')}.`);
+    ctx.progress({ text: `Checking ${chains.length} chain${chains.length === 1 ? '' : 's'} for ${targets.length} address${targets.length === 1 ? '' : 'es'}…` });
     const result = await chain.balances.read({ addresses: targets.map((t) => t.address), tokens });
     const held = result.balances.filter((b) => b.amount > 0n || b.token.address === 'native');
     const partial = result.failures.some((f) => !f.token);

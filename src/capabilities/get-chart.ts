@@ -4,6 +4,7 @@ import { escapeMarkup } from '../core/reply.js';
 import { formatAge, formatPct, formatPrice } from '../market/format.js';
 import { assetFor, fiatSlot, marketServices } from './market-input.js';
 import { WINDOWS, windowSlot, type Window } from './get-price-change.js';
+import { fiatFor } from './user-defaults.js';
 import './services.js';
 
 const overlay = z.enum(['sma20', 'ema50', 'bollinger', 'rsi', 'macd']);
@@ -23,7 +24,7 @@ export const getChart = defineCapability({
   cost: 3,
   async run(ctx, input) {
     const market = marketServices(ctx);
-    const fiat = input.fiat ?? market.defaultFiat;
+    const fiat = await fiatFor(ctx, market, input.fiat);
     const window: Window = input.window ?? '24h';
     const token = await assetFor(market, input.token, (choice) => `chart ${choice} ${window}`);
     const { interval, limit } = WINDOWS[window];

@@ -4,6 +4,7 @@ import { displayAmount, formatAmount } from '../core/amount.js';
 import { escapeMarkup, table, type Block } from '../core/reply.js';
 import type { GasQuote } from '../chain/gas.js';
 import { chainSlot, chainsFor, chainServices } from './chain-input.js';
+import { chainWordsFor } from './user-defaults.js';
 import './services.js';
 
 const formatGwei = (wei: bigint) => formatAmount({ base: wei, decimals: 9 }, { maxFractionDigits: 9 });
@@ -21,7 +22,8 @@ export const getGas = defineCapability({
   effect: 'read',
   async run(ctx, input) {
     const chain = chainServices(ctx);
-    const chains = chainsFor(chain, input.chain);
+    const chains = chainsFor(chain, await chainWordsFor(ctx, input.chain));
+    if (chains.length > 1) ctx.progress({ text: `Checking gas on ${chains.length} chains…` });
     const settled = await Promise.allSettled(chains.map((info) => chain.gas.quote(info.id)));
     const blocks: Block[] = [];
     const quotes: Array<GasQuote & { chain: string }> = [];

@@ -4,6 +4,7 @@ import { escapeMarkup, table } from '../core/reply.js';
 import { formatAge, formatPrice } from '../market/format.js';
 import type { Interval } from '../market/types.js';
 import { assetFor, fiatSlot, marketServices } from './market-input.js';
+import { fiatFor } from './user-defaults.js';
 import './services.js';
 
 /** Enough candles for MACD(12, 26, 9), EMA(50) and a volatility window, with room to spot a crossover. */
@@ -22,7 +23,7 @@ export const getIndicators = defineCapability({
   cost: 2,
   async run(ctx, input) {
     const market = marketServices(ctx);
-    const fiat = input.fiat ?? market.defaultFiat;
+    const fiat = await fiatFor(ctx, market, input.fiat);
     const interval: Interval = input.interval ?? '1h';
     const token = await assetFor(market, input.token, (choice) => `indicators for ${choice}`);
     const history = await market.history.candles(market.request(token, fiat), interval, CANDLES);

@@ -7,6 +7,7 @@ import { describeSignal, detectDivergence, detectSpike } from '../market/signals
 import type { MarketRow } from '../market/types.js';
 import { fiatSlot, marketServices } from './market-input.js';
 import type { MarketServices } from './services.js';
+import { fiatFor } from './user-defaults.js';
 
 interface Row {
   symbol: string;
@@ -28,7 +29,7 @@ export const getMarketOverview = defineCapability({
   cost: 3,
   async run(ctx, input) {
     const market = marketServices(ctx);
-    const fiat = input.fiat ?? market.defaultFiat;
+    const fiat = await fiatFor(ctx, market, input.fiat);
     const limit = input.limit ?? 10;
     const blocks: Block[] = [];
     const problems: string[] = [];
@@ -36,6 +37,7 @@ export const getMarketOverview = defineCapability({
     let trending: string[] = [];
     let source: string;
     let signalAssets: TokenRef[];
+    ctx.progress({ text: `Reading the market from ${market.coingecko ? 'CoinGecko' : 'the devnet pools'}…` });
     if (market.coingecko) {
       source = 'CoinGecko';
       const [markets, trend] = await Promise.allSettled([market.coingecko.markets(fiat, 100, ctx.signal), market.coingecko.trending(ctx.signal)]);
@@ -61,6 +63,7 @@ export const getMarketOverview = defineCapability({
       blocks.push(table([['📈 up', gainers.map(mover).join(', ') || '—'], ['📉 down', losers.map(mover).join(', ') || '—']], 'Biggest movers (24h)'));
     }
     if (trending.length > 0) blocks.push({ type: 'text', text: `🔥 Trending on CoinGecko: ${trending.map(escapeMarkup).join(', ')}` });
+    ctx.progress({ text: `Checking ${signalAssets.length} assets for spikes and source disagreements…` });
     const signals = await signalsFor(ctx, market, signalAssets, fiat);
     blocks.push({ type: 'text', text: signals.length > 0 ? `🔔 Signals:\n${signals.map((s) => `• ${s}`).join('\n')}` : '🔔 No unusual moves or source disagreements right now.' });
     if (problems.length > 0) blocks.push({ type: 'text', text: `⚠️ Partial: ${problems.join('; ')}` });

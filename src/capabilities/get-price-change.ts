@@ -4,6 +4,7 @@ import { escapeMarkup } from '../core/reply.js';
 import { formatAge, formatDuration, formatPct, formatPrice } from '../market/format.js';
 import type { Interval } from '../market/types.js';
 import { assetFor, fiatSlot, marketServices } from './market-input.js';
+import { fiatFor } from './user-defaults.js';
 import './services.js';
 
 /** The candles that cover each window: enough points for a chart, few enough for one request. */
@@ -29,7 +30,7 @@ export const getPriceChange = defineCapability({
   effect: 'read',
   async run(ctx, input) {
     const market = marketServices(ctx);
-    const fiat = input.fiat ?? market.defaultFiat;
+    const fiat = await fiatFor(ctx, market, input.fiat);
     const window: Window = input.window ?? '24h';
     const token = await assetFor(market, input.token, (choice) => `${choice} change ${window}`);
     const { interval, limit } = WINDOWS[window];

@@ -4,6 +4,7 @@ import { escapeMarkup, table, type Block } from '../core/reply.js';
 import { formatAge, formatPct, formatPrice } from '../market/format.js';
 import type { ServedPrice } from '../market/oracle.js';
 import { assetFor, fiatSlot, marketServices } from './market-input.js';
+import { fiatFor } from './user-defaults.js';
 import './services.js';
 
 /** One line per source: the number, its age, and why it was left out if it was. */
@@ -24,7 +25,7 @@ export const getPrice = defineCapability({
   effect: 'read',
   async run(ctx, input) {
     const market = marketServices(ctx);
-    const fiat = input.fiat ?? market.defaultFiat;
+    const fiat = await fiatFor(ctx, market, input.fiat);
     const blocks: Block[] = [];
     const prices: Array<Record<string, unknown>> = [];
     for (const words of input.tokens) {

@@ -7,6 +7,7 @@ import { escapeMarkup, table, type Block, type Button } from '../core/reply.js';
 import type { TokenRef } from '../core/token.js';
 import { formatAge, formatCompact, formatPrice } from '../market/format.js';
 import { chainSlot, chainServices } from './chain-input.js';
+import { defaultChainFor, fiatFor } from './user-defaults.js';
 import './services.js';
 
 export const getTokenInfo = defineCapability({
@@ -21,7 +22,9 @@ export const getTokenInfo = defineCapability({
   async run(ctx, input): Promise<CapabilityResult<Record<string, unknown>>> {
     const chain = chainServices(ctx);
     const chainId = input.chain ? chain.access.chain(input.chain).id : undefined;
-    const found = await chain.tokens.resolve(input.token, chainId === undefined ? {} : { chainId });
+    // A default chain is a preference, not a filter: a token that is not on it is still found elsewhere.
+    const preferChainId = chainId === undefined ? (await defaultChainFor(ctx))?.id : undefined;
+    const found = await chain.tokens.resolve(input.token, chainId !== undefined ? { chainId } : preferChainId !== undefined ? { preferChainId } : {});
     if (found.kind === 'unknown') {
       const hint = found.suggestions.length > 0 ? ` Did you mean ${found.suggestions.join(', ')}?` : '';
       throw new UserError('unknown_token', `I don't know a token "${found.query}".${hint}`, { details: { suggestions: found.suggestions } });
@@ -71,7 +74,7 @@ export const getTokenInfo = defineCapability({
 async function marketSection(ctx: CapabilityContext, token: TokenRef): Promise<{ data: Record<string, unknown> | undefined; blocks: Block[] }> {
   const market = ctx.services.market;
   if (!market) return { data: undefined, blocks: [] };
-  const fiat = market.defaultFiat;
+  const fiat = await fiatFor(ctx, market, undefined);
   const request = market.request(token, fiat);
   const rows: Array<[string, string]> = [];
   const data: Record<string, unknown> = {};

@@ -19,6 +19,8 @@ import { getIndicators } from './get-indicators.js';
 import { getMarketOverview } from './get-market-overview.js';
 import { getPrice } from './get-price.js';
 import { getPortfolio } from './get-portfolio.js';
+import { getPreferences } from './get-preferences.js';
+import { setPreference } from './set-preference.js';
 import { getPriceChange } from './get-price-change.js';
 import { getStatus } from './get-status.js';
 import { getTokenInfo } from './get-token-info.js';
@@ -27,4 +29,4 @@ import { help } from './help.js';
 import { linkAccount } from './link-account.js';
 
 /** Every capability this build offers, in the order help lists them. */
-export const capabilities: readonly AnyCapability[] = [help, getStatus, getPrice, getPriceChange, getChart, getIndicators, getMarketOverview, convert, getBalance, listWallets, createWallet, importWallet, addWatchAddress, renameWallet, setActiveWallet, exportWallet, deleteWallet, getPortfolio, getTxHistory, getTokenInfo, getGas, devnetFaucet, getChainStatus, linkAccount, confirm, cancel];
+export const capabilities: readonly AnyCapability[] = [help, getStatus, getPrice, getPriceChange, getChart, getIndicators, getMarketOverview, convert, getBalance, listWallets, createWallet, importWallet, addWatchAddress, renameWallet, setActiveWallet, exportWallet, deleteWallet, getPortfolio, getTxHistory, getTokenInfo, getGas, devnetFaucet, getChainStatus, setPreference, getPreferences, linkAccount, confirm, cancel];

@@ -18,6 +18,7 @@ import type { ActivityReader } from '../wallets/activity.js';
 import type { PortfolioService } from '../wallets/portfolio.js';
 import type { TransactionStore } from '../wallets/transactions.js';
 import type { AccountLinks } from '../wallets/account-links.js';
+import type { PreferenceStore } from '../wallets/preferences.js';
 import type { Confirmations } from './confirmation.js';
 
 /** Facts about this running instance, for get_status and /health. */
@@ -110,5 +111,13 @@ declare module '../core/capability.js' {
   interface CapabilityServices {
     /** One-time codes that link a person's identities on two platforms. */
     accountLinks?: AccountLinks;
+  }
+}
+
+// Per-user settings (issue 6): currency, default chain, slippage. Optional like the services above.
+declare module '../core/capability.js' {
+  interface CapabilityServices {
+    /** The person's saved settings; capabilities read the currency and default chain through user-defaults.ts. */
+    preferences?: PreferenceStore;
   }
 }

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { appParser, evaluate, loadSplit, SPLITS } from './corpus.js';
+
+// The floors of issue 6, measured on the held-out test split (tune on train and dev, never here).
+const INTENT_ACCURACY = 0.97;
+const SLOT_EXACT_MATCH = 0.93;
+const OFF_TOPIC_KEPT = 0.95;
+
+describe('NLU corpus', () => {
+  it('has at least 800 labeled utterances, every split distinct from the others', () => {
+    const splits = SPLITS.map((s) => loadSplit(s));
+    assert.ok(splits.flat().length >= 800, `only ${splits.flat().length} utterances`);
+    const key = (t: string) => t.toLowerCase().replace(/\s+/g, ' ').trim();
+    const train = new Set(splits[0]!.map((l) => key(l.text)));
+    for (const line of [...splits[1]!, ...splits[2]!]) assert.ok(!train.has(key(line.text)), `"${line.text}" is in train too`);
+  });
+
+  it('covers every capability in every split', async () => {
+    const { capabilities } = await import('../../src/capabilities/index.js');
+    for (const split of SPLITS) {
+      const intents = new Set(loadSplit(split).map((l) => l.intent));
+      const missing = capabilities.map((c) => c.name).filter((name) => !intents.has(name));
+      assert.deepEqual(missing, [], `${split} lacks ${missing.join(', ')}`);
+      assert.ok(intents.has('none'), `${split} has no off-topic lines`);
+    }
+  });
+});
+
+describe('parser accuracy on the test split', () => {
+  const result = evaluate(appParser({ memo: false }), loadSplit('test'));
+  const misses = () => result.misses.map((m) => `${JSON.stringify(m.text)}: want ${m.expected.intent} ${JSON.stringify(m.expected.slots)}, got ${m.got.intent} ${JSON.stringify(m.got.input)}`).join('\n');
+
+  it(`names the right intent for at least ${INTENT_ACCURACY * 100}% of messages`, () => {
+    assert.ok(result.intentAccuracy >= INTENT_ACCURACY, `intent accuracy ${(result.intentAccuracy * 100).toFixed(1)}%\n${misses()}`);
+  });
+
+  it(`fills the exact input for at least ${SLOT_EXACT_MATCH * 100}% of requests`, () => {
+    assert.ok(result.slotExactMatch >= SLOT_EXACT_MATCH, `slot exact match ${(result.slotExactMatch * 100).toFixed(1)}%\n${misses()}`);
+  });
+
+  it('leaves off-topic text as none instead of forcing a capability', () => {
+    assert.ok(result.offTopicKept >= OFF_TOPIC_KEPT, `off-topic kept ${(result.offTopicKept * 100).toFixed(1)}%\n${misses()}`);
+  });
+});
