@@ -14,7 +14,7 @@ export const confirm = defineCapability({
   name: 'confirm',
   summary: 'Confirms the action waiting for your yes (a wallet export or deletion, a swap or transfer) and runs it.',
   input: PendingIdInput,
-  examples: ['yes', 'confirm', 'go ahead', 'yes do it'],
+  examples: ['yes', 'confirm', 'go ahead', 'yes do it', 'go', 'yes please', 'do it', 'sure'],
   effect: 'read',
   run(ctx, input) {
     return ctx.services.confirmations.confirm(ctx, input.id);

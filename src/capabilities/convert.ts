@@ -17,7 +17,7 @@ export const convert = defineCapability({
     from: z.string().trim().min(1).max(100).describe('The token you have.'),
     to: z.string().trim().min(1).max(100).describe('A fiat code ("usd", "eur") or another token.'),
   }),
-  examples: ['2 eth in usd', 'convert 100 usdc to link', 'how much is 0.5 btc in eur', '1000 pepe to usd', '10 link to eth'],
+  examples: ['2 eth in usd', 'convert 100 usdc to link', 'how much is 0.5 btc in eur', '1000 pepe to usd', '10 link to eth', 'what is 2 eth worth in usd'],
   effect: 'read',
   async run(ctx, input): Promise<CapabilityResult<Record<string, unknown>>> {
     const market = marketServices(ctx);

@@ -8,7 +8,7 @@ export const createWallet = defineCapability({
   name: 'create_wallet',
   summary: 'Creates a new EVM wallet for you with a fresh random key, kept encrypted by Möbius. Your first wallet becomes the active one.',
   input: z.object({ name: walletName.optional() }),
-  examples: ['create a wallet', 'new wallet called savings', 'make me a wallet', 'generate a new wallet', 'create wallet named trading'],
+  examples: ['create a wallet', 'new wallet called savings', 'make me a wallet', 'generate a new wallet', 'create wallet named trading', 'i need a new wallet', 'create a wallet and name it trading', 'i want a new wallet'],
   // Adds to the person's own list and loses nothing, so there is nothing to confirm ('write' means
   // "ask first"). Private chats only: the reply is about their keys.
   effect: 'read',

@@ -7,7 +7,7 @@ export const deleteWallet = defineCapability({
   name: 'delete_wallet',
   summary: 'Removes one of your wallets from Möbius, after you confirm. For a wallet whose key Möbius holds, the key is deleted for good: export it first if the wallet holds anything.',
   input: z.object({ wallet: walletRef }),
-  examples: ['delete wallet 2', 'remove wallet savings', 'delete my trading wallet', 'stop watching 0x…', 'forget wallet 3'],
+  examples: ['delete wallet 2', 'remove wallet savings', 'delete my trading wallet', 'stop watching 0x…', 'forget wallet 3', 'delete the wallet called savings'],
   effect: 'write',
   scope: 'wallet',
   privateOnly: true,

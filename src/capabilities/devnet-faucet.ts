@@ -31,7 +31,7 @@ export const devnetFaucet = defineCapability({
     token: z.string().trim().min(1).max(20).optional().describe('ETH (default) or a devnet token symbol.'),
     amount: z.string().trim().min(1).max(40).optional().describe('How much, in whole units ("10", "0.5"). Omitted: a useful default.'),
   }),
-  examples: ['give me 10 eth', 'faucet', 'send me test eth', 'fund 0x… with 1000 usdc', 'i need devnet funds', 'airdrop me some eth'],
+  examples: ['give me 10 eth', 'faucet', 'send me test eth', 'fund 0x… with 1000 usdc', 'i need devnet funds', 'airdrop me some eth', 'get devnet eth', 'give me some test eth', 'i need test money', 'devnet faucet', 'test funds', 'faucet me 5 eth', 'fund my wallet', 'send test tokens', 'drip me some usdc', 'request test eth', 'free eth'],
   // Moves only worthless devnet funds from the faucet, never anyone's own: nothing to confirm.
   effect: 'read',
   // It records the payout in the person's transaction history, and funds their active wallet.

@@ -17,7 +17,7 @@ export const exportWallet = defineCapability({
   name: 'export_wallet',
   summary: "Shows the private key of one of your wallets (the active one if none is named) so you can back it up or move it to another wallet app. Private chat only, after you confirm.",
   input: z.object({ wallet: walletRef.optional() }),
-  examples: ['export wallet savings', 'export my private key', 'show private key of wallet 2', 'back up my wallet', 'reveal key'],
+  examples: ['export wallet savings', 'export my private key', 'show private key of wallet 2', 'back up my wallet', 'reveal key', 'i need my private key', 'export the key of wallet 2'],
   effect: 'write',
   scope: 'wallet',
   privateOnly: true,

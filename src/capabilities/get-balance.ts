@@ -30,7 +30,7 @@ export const getBalance = defineCapability({
     chain: chainSlot,
     tokens: z.array(z.string().trim().min(1).max(100)).max(50).optional().describe('Only these tokens (symbols or addresses). Omitted: the native coin and the known tokens.'),
   }),
-  examples: ['balance of 0x…', 'what does 0x… hold', 'check balance 0x… on base', 'my balance', 'how much eth does 0x… have', 'balance of savings', 'balance of wallet 2', 'what do i have'],
+  examples: ['balance of 0x…', 'what does 0x… hold', 'check balance 0x… on base', 'my balance', 'how much eth does 0x… have', 'balance of savings', 'balance of wallet 2', 'what do i have', 'how much usdc do i have', 'do i have any eth', 'what tokens do i have', 'my funds', 'how much do i have', 'eth balance', 'show balances'],
   effect: 'read',
   cost: 2,
   async run(ctx, input) {

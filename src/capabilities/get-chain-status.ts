@@ -8,7 +8,7 @@ export const getChainStatus = defineCapability({
   name: 'get_chain_status',
   summary: 'Shows each chain Möbius serves: the latest block and its age, every RPC endpoint with its latency and breaker state, and on the devnet the market-maker and persistence.',
   input: z.object({ chain: chainSlot }),
-  examples: ['chain status', 'are the chains up', 'rpc status', 'latest block', 'block height on base', 'devnet status', 'network status'],
+  examples: ['chain status', 'are the chains up', 'rpc status', 'latest block', 'block height on base', 'devnet status', 'network status', 'is base up', 'is polygon down', 'is arbitrum rpc ok', 'rpc health', 'rpc latency', 'what block are we on', 'is optimism working', 'is the rpc working', 'chain health', 'are the rpcs ok', 'node status', 'is ethereum up', 'current block number', 'network health', 'is the network down'],
   effect: 'read',
   async run(ctx, input) {
     const chain = chainServices(ctx);

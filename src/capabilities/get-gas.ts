@@ -18,7 +18,7 @@ export const getGas = defineCapability({
   name: 'get_gas',
   summary: 'Shows current gas prices (base fee and tip, or the legacy gas price) and what a transfer, a token transfer and a swap cost, in the native coin and in USD.',
   input: z.object({ chain: chainSlot }),
-  examples: ['gas', 'gas price', 'how much is gas', 'gas on base', 'what does a swap cost in gas', 'gwei', 'fees right now'],
+  examples: ['gas', 'gas price', 'how much is gas', 'gas on base', 'what does a swap cost in gas', 'gwei', 'fees right now', 'how much does a transfer cost', 'transaction cost on base', 'cost of a transaction', 'gas fees', 'network fees', 'how expensive is gas', 'gas cost on arbitrum', 'current gwei', 'is gas high', 'tx fees on base', 'fee to send eth', 'base fee'],
   effect: 'read',
   async run(ctx, input) {
     const chain = chainServices(ctx);

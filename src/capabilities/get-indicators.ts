@@ -18,7 +18,7 @@ export const getIndicators = defineCapability({
     interval: z.enum(['5m', '15m', '1h', '4h', '1d']).optional().describe('Candle size the indicators are computed on (default 1h).'),
     fiat: fiatSlot,
   }),
-  examples: ['rsi of eth', 'indicators for btc', 'is pepe overbought', 'macd link', 'technical analysis of uni', 'eth ta'],
+  examples: ['rsi of eth', 'indicators for btc', 'is pepe overbought', 'macd link', 'technical analysis of uni', 'eth ta', 'what do the indicators say about eth', 'signals for btc', 'sol macd on the daily', 'is btc oversold', 'rsi and macd for sol', 'bollinger bands on eth', 'moving averages for btc', 'technicals on pepe', 'trend analysis link', 'eth signals'],
   effect: 'read',
   cost: 2,
   async run(ctx, input) {

@@ -24,7 +24,7 @@ export const getMarketOverview = defineCapability({
   name: 'get_market_overview',
   summary: 'Gives a picture of the market: the top coins by market cap, the biggest movers of the day, what is trending, and notable signals (price spikes, sources disagreeing enough to arbitrage).',
   input: z.object({ fiat: fiatSlot, limit: z.number().int().min(3).max(25).optional().describe('How many top coins to list (default 10).') }),
-  examples: ['market overview', 'how is the market', 'top coins', 'what is trending', 'biggest movers today', 'market update', 'whats pumping'],
+  examples: ['market overview', 'how is the market', 'top coins', 'what is trending', 'biggest movers today', 'market update', 'whats pumping', 'how is the market doing', 'market today', 'market movers', 'top gainers', 'top losers today', 'crypto market today', 'how are markets', 'fear and greed index'],
   effect: 'read',
   cost: 3,
   async run(ctx, input) {

@@ -18,7 +18,7 @@ export const getPortfolio = defineCapability({
     address: addressSlot,
     chain: chainSlot,
   }),
-  examples: ['my portfolio', 'portfolio', 'how much is my portfolio worth', 'what are my holdings worth', 'portfolio value', 'show my pnl', 'net worth', 'portfolio of 0x…'],
+  examples: ['my portfolio', 'portfolio', 'how much is my portfolio worth', 'what are my holdings worth', 'portfolio value', 'show my pnl', 'net worth', 'portfolio of 0x…', 'how much have i made', 'am i up or down', 'how much am i down', 'how are my investments doing', 'portfolio performance', 'my pnl today', 'how am i doing'],
   effect: 'read',
   scope: 'wallet',
   cost: 3,

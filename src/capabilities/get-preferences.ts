@@ -9,7 +9,7 @@ export const getPreferences = defineCapability({
   name: 'get_preferences',
   summary: 'Shows your settings: the currency answers use, your default chain and your slippage tolerance for swaps.',
   input: z.object({}),
-  examples: ['my settings', 'my preferences', 'show my settings', 'what are my settings', 'settings', 'what is my default chain', 'which currency am i using', 'what is my slippage', 'my defaults'],
+  examples: ['my settings', 'my preferences', 'show my settings', 'what are my settings', 'settings', 'what is my default chain', 'which currency am i using', 'what is my slippage', 'my defaults', 'my prefs', 'what is my slippage set to'],
   effect: 'read',
   async run(ctx) {
     const store = preferenceStore(ctx.services.preferences);

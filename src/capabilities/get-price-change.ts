@@ -26,7 +26,7 @@ export const getPriceChange = defineCapability({
     window: windowSlot,
     fiat: fiatSlot,
   }),
-  examples: ['eth change 24h', 'how much did btc move this week', 'is pepe up or down today', 'link performance 7d', 'did uni pump', 'eth 30d change'],
+  examples: ['eth change 24h', 'how much did btc move this week', 'is pepe up or down today', 'link performance 7d', 'did uni pump', 'eth 30d change', 'how much has eth gained this week', 'did sol go up', 'how much did btc drop today', 'eth gain and loss 7d', 'how has eth done this week', 'eth 7d performance', 'is btc up today', 'what did sol do today', 'btc weekly change', 'eth percent change', 'how much did eth go down', 'did btc dump', 'how is eth doing'],
   effect: 'read',
   async run(ctx, input) {
     const market = marketServices(ctx);

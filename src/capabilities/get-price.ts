@@ -21,7 +21,7 @@ export const getPrice = defineCapability({
     tokens: z.array(z.string().trim().min(1).max(100)).min(1).max(10).describe('Tokens: symbols ("eth", "$pepe"), names ("bitcoin") or contract addresses.'),
     fiat: fiatSlot,
   }),
-  examples: ['price of eth', 'eth price', 'how much is btc', 'px pepe', 'what is link trading at', 'price of uni in eur', 'wbtc price'],
+  examples: ['price of eth', 'eth price', 'how much is btc', 'px pepe', 'what is link trading at', 'price of uni in eur', 'wbtc price', 'value of btc', 'what is 1 eth worth', 'eth usd', 'current price of sol', 'eth quote', 'how much does btc cost'],
   effect: 'read',
   async run(ctx, input) {
     const market = marketServices(ctx);

@@ -15,7 +15,7 @@ export const getStatus = defineCapability({
   name: 'get_status',
   summary: 'Shows the version, uptime and health of this Möbius instance and each of its dependencies.',
   input: z.object({}),
-  examples: ['status', 'are you up', 'what version are you', 'uptime', 'health check', 'system status'],
+  examples: ['status', 'are you up', 'what version are you', 'uptime', 'health check', 'system status', 'ping', 'is everything working', 'are you working', 'bot status', 'are you online'],
   effect: 'read',
   async run(ctx) {
     const { appInfo, health } = ctx.services;

@@ -17,7 +17,7 @@ export const getTokenInfo = defineCapability({
     token: z.string().trim().min(1).max(100).describe('A symbol ("usdc", "$pepe"), a name ("chainlink") or a contract address.'),
     chain: chainSlot,
   }),
-  examples: ['token info usdc', 'what is pepe', 'contract address of link', 'info on 0x…', 'usdc on base contract', 'decimals of wbtc', 'total supply of uni'],
+  examples: ['token info usdc', 'what is pepe', 'contract address of link', 'info on 0x…', 'usdc on base contract', 'decimals of wbtc', 'total supply of uni', 'who made pepe', 'tell me about pepe', 'contract for usdc', 'token details link'],
   effect: 'read',
   async run(ctx, input): Promise<CapabilityResult<Record<string, unknown>>> {
     const chain = chainServices(ctx);

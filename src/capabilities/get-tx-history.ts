@@ -42,7 +42,7 @@ export const getTxHistory = defineCapability({
     chain: chainSlot,
     limit: z.number().int().min(1).max(50).optional().describe('How many transactions (default 15).'),
   }),
-  examples: ['transaction history', 'my transactions', 'recent activity', 'history of 0x…', 'show my last transactions', 'what happened in my wallet', 'tx history on devnet'],
+  examples: ['transaction history', 'my transactions', 'recent activity', 'history of 0x…', 'show my last transactions', 'what happened in my wallet', 'tx history on devnet', 'what came into my wallet', 'recent activity of wallet 2', 'last 5 transactions', 'recent transfers', 'show my tx history'],
   effect: 'read',
   scope: 'wallet',
   cost: 3,

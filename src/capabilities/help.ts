@@ -14,7 +14,7 @@ export const help = defineCapability({
   input: z.object({
     capability: z.string().min(1).max(64).optional().describe('Name of one capability to explain, e.g. get_status'),
   }),
-  examples: ['help', 'what can you do', 'commands', 'how does this work', 'menu', 'help get_status'],
+  examples: ['help', 'what can you do', 'commands', 'how does this work', 'menu', 'help get_status', 'what commands are there', 'how do i use you', 'what are your features'],
   effect: 'read',
   async run(ctx, input): Promise<CapabilityResult<HelpData>> {
     const { registry } = ctx.services;

@@ -35,7 +35,7 @@ export const importWallet = defineCapability({
   name: 'import_wallet',
   summary: 'Imports an existing EVM wallet from a private key, a BIP-39 recovery phrase (with an optional derivation path) or a keystore v3 file with its password. The key is encrypted at once and never shown in logs.',
   input,
-  examples: ['import wallet 0x…', 'import my private key', 'import seed phrase', 'restore wallet from recovery phrase', 'import keystore file'],
+  examples: ['import wallet 0x…', 'import my private key', 'import seed phrase', 'restore wallet from recovery phrase', 'import keystore file', 'add an existing wallet', 'bring in my wallet', 'add a wallet with my private key'],
   // Adds to the person's own list; nothing is lost, so nothing to confirm. And a pending action
   // would have to store the key until the yes: it must go straight into the keystore instead.
   effect: 'read',

@@ -19,7 +19,7 @@ export const linkAccount = defineCapability({
   input: z.object({
     code: z.string().trim().min(1).max(32).optional().describe('The one-time code from the other platform, e.g. ABCD-2345; omit to get a new code'),
   }),
-  examples: ['link account', 'link my accounts', 'connect my other account', 'link code ABCD-2345', 'link ABCD-2345'],
+  examples: ['link account', 'link my accounts', 'connect my other account', 'link code ABCD-2345', 'link ABCD-2345', 'get a link code', 'use the same wallets on telegram'],
   effect: 'read',
   scope: 'wallet',
   privateOnly: true,

@@ -7,7 +7,7 @@ export const listWallets = defineCapability({
   name: 'list_wallets',
   summary: 'Lists your wallets with their names, addresses, which one is active and which are watch-only.',
   input: z.object({}),
-  examples: ['my wallets', 'list wallets', 'show my wallets', 'which wallets do i have', 'wallets'],
+  examples: ['my wallets', 'list wallets', 'show my wallets', 'which wallets do i have', 'wallets', 'which wallet is active', 'what is my active wallet', 'how many wallets do i have', 'display my wallets', 'show all my wallets', 'list my accounts'],
   effect: 'read',
   scope: 'wallet',
   async run(ctx) {

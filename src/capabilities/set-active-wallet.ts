@@ -7,7 +7,7 @@ export const setActiveWallet = defineCapability({
   name: 'set_active_wallet',
   summary: 'Makes one of your wallets the active one: the wallet swaps, transfers and balance questions use when you do not name another.',
   input: z.object({ wallet: walletRef }),
-  examples: ['use wallet savings', 'switch to wallet 2', 'set active wallet trading', 'activate wallet 1', 'make savings my main wallet'],
+  examples: ['use wallet savings', 'switch to wallet 2', 'set active wallet trading', 'activate wallet 1', 'make savings my main wallet', 'change active wallet to savings', 'switch wallet to 2', 'make wallet 2 the active one', 'set my default wallet to savings'],
   effect: 'read',
   scope: 'wallet',
   async run(ctx, input) {

@@ -6,6 +6,11 @@ import { normalize, withinOneEdit } from './text-similarity.js';
 const FILLER = new Set(['a', 'an', 'the', 'please', 'pls', 'plz', 'me', 'can', 'could', 'you', 'u', 'i', 'is', 'are', 'do', 'does', 'to', 'of', 'my', 'your', 'what', 'whats', 'show', 'tell', 'give', 'hey', 'so', 'ur', 'r', 'be', 'im', 'it', 'its', 'was', 's', 'this', 'that', 'there', 'x', ...NOISE_WORDS]);
 
 const WEAK = 0.35;
+const COST_WORDS = /\b(?:cost|costs|fees?|gas|gwei)\b/i;
+/** "any buy signal on pepe": a question about indicators, not a trade. */
+const SIGNAL_WORDS = /\b(?:buy|sell)\s+(?:signals?|zones?|indicators?)\b/i;
+/** How many words' typo corrections are remembered. */
+const WORD_CACHE_SIZE = 5000;
 /** How questions are asked when nothing else is said ("what's uni", "wtf is toshi"). */
 const QUESTION: ReadonlyMap<string, string> = new Map([
   ['whats', 'what'],
@@ -16,14 +21,22 @@ const QUESTION: ReadonlyMap<string, string> = new Map([
   ['r', 'are'],
 ]);
 
+/** Contracted question words, read as the word ("how's sol doing"). */
+const QUESTION_FORMS: ReadonlyMap<string, string> = new Map([['hows', 'how'], ['wheres', 'where'], ['whos', 'who']]);
+
 /** A phrase as the matcher sees it: canonical content words and their weights. */
 export interface MatchWords {
   words: string[];
   weight: number;
 }
 
+/** Every phrase of the lexicon in one pattern, for a quick no. */
+const ANY_PHRASE = new RegExp(PHRASES.map(([pattern]) => `(?:${pattern.source})`).join('|'), 'i');
+
 /** The slang phrases of the lexicon, rewritten ("ape into" → buy). */
 export function rewritePhrases(text: string): string {
+  // One pass tells whether any phrase is there at all; most messages have none.
+  if (!ANY_PHRASE.test(text)) return text;
   let out = text;
   for (const [pattern, replacement] of PHRASES) out = out.replace(pattern, replacement);
   return out;
@@ -109,6 +122,17 @@ export class IntentMatcher<T> {
    */
   spell(word: string): string | undefined {
     if (word.length < 5 || this.#spelling.has(word)) return undefined;
+    const known = this.#spelled.get(word);
+    if (known !== undefined) return known ?? undefined;
+    const fixed = this.#findSpelling(word);
+    if (this.#spelled.size >= WORD_CACHE_SIZE) this.#spelled.clear();
+    this.#spelled.set(word, fixed ?? null);
+    return fixed;
+  }
+
+  readonly #spelled = new Map<string, string | null>();
+
+  #findSpelling(word: string): string | undefined {
     for (const length of [word.length, word.length - 1, word.length + 1]) {
       for (const candidate of this.#spellingByLength.get(length) ?? []) if (candidate.length >= 5 && withinOneEdit(word, candidate)) return candidate;
     }
@@ -129,6 +153,8 @@ export class IntentMatcher<T> {
   /** Whether the message asks for something no capability does (buy, sell, alerts …). */
   unsupported(text: string): boolean {
     if (this.#unsupported.size === 0) return false;
+    // "how much does a transfer cost", "fees for a swap": asking what it costs is a gas question.
+    if (COST_WORDS.test(text) || SIGNAL_WORDS.test(text)) return false;
     return normalize(text)
       .split(' ')
       .some((w) => this.#unsupported.has(w) || this.#unsupported.has(SYNONYMS.get(w) ?? w));
@@ -163,7 +189,7 @@ export class IntentMatcher<T> {
       if (word === '' || /^\d/.test(word)) continue;
       all.push(...(word === 'whats' ? ['what', 'is'] : [QUESTION.get(word) ?? word]));
       if (FILLER.has(word)) continue;
-      let w = (withToken ? WITH_TOKEN.get(word) : undefined) ?? SYNONYMS.get(word) ?? word;
+      let w = (withToken ? WITH_TOKEN.get(word) : undefined) ?? SYNONYMS.get(word) ?? QUESTION_FORMS.get(word) ?? word;
       w = singular(w);
       if (correct && !this.#vocabulary.has(w)) {
         const fixed = this.#correct(w);
@@ -175,10 +201,30 @@ export class IntentMatcher<T> {
     return out.length > 0 ? out : all.filter((w) => w !== 'x' && w !== 's');
   }
 
+  /**
+   * Corrections already worked out, by word: each costs a scan of the vocabulary, and people (and
+   * pasted junk) repeat their words. Bounded; cleared when full.
+   */
+  readonly #corrected = new Map<string, string | null>();
+
   /** The vocabulary word one typo away (two for long words), if exactly one kind of fix fits. */
   #correct(word: string): string | undefined {
+    const known = this.#corrected.get(word);
+    if (known !== undefined) return known ?? undefined;
+    const fixed = this.#findCorrection(word);
+    if (this.#corrected.size >= WORD_CACHE_SIZE) this.#corrected.clear();
+    this.#corrected.set(word, fixed ?? null);
+    return fixed;
+  }
+
+  #findCorrection(word: string): string | undefined {
+    // A letter typed twice ("gass", "pricce"), however short the word it leaves.
+    const single = word.replace(/(.)\1+/g, '$1');
+    if (single !== word && this.#vocabulary.has(single)) return single;
     if (word.length < 4) return undefined;
-    for (const length of [word.length, word.length - 1, word.length + 1]) {
+    // A four-letter word is only ever short of a letter ("pric"): swapped for another four-letter
+    // word it is usually a different word ("sing" is no "ping").
+    for (const length of word.length === 4 ? [5] : [word.length, word.length - 1, word.length + 1]) {
       for (const candidate of this.#byLength.get(length) ?? []) {
         if (candidate.length >= 4 && withinOneEdit(word, candidate)) return candidate;
       }

@@ -49,7 +49,7 @@ export const SYNONYMS: ReadonlyMap<string, string> = new Map(
     // answers
     ok: 'yes', okay: 'yes', sure: 'yes', yep: 'yes', yeah: 'yes', yup: 'yes', ya: 'yes', y: 'yes', nah: 'no', nope: 'no', n: 'no',
     // help
-    features: 'commands', command: 'commands', support: 'commands',
+    enumerate: 'list', features: 'commands', command: 'commands', support: 'commands',
   }),
 );
 
@@ -74,6 +74,18 @@ export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\b(?:show|reveal|dump|give|display|see|get|what(?:'|’)?s|whats)(?:\s+me)?\s+(?:the\s+|my\s+)?(?=(?:private\s+)?keys?\b)/gi, ' export '],
   [/\b(?:what(?:'|’)?s|whats|what\s+is|what\s+are)\s+(?:hot|moving|pumping|dumping|mooning)\b/gi, ' trending '],
   [/\bwhat\s+(?:coins|tokens)\s+are\s+(?:pumping|dumping|mooning)\b/gi, ' trending '],
+  // "how much is one eth", "how much for a btc": its price, not an amount of it.
+  [/\bhow\s+much\s+(?:is|are|for|does)\s+(?:one|an?|1)\s+(?=\$?[a-z][a-z0-9]{1,11}(?:\s+(?:cost|go\s+for|worth))?\s*[?!.]*\s*$)/gi, ' price of '],
+  // "drop wallet 2", "drop my savings account": removing it (a price drop has no wallet).
+  [/\bdrop(?=\s+(?:my\s+|the\s+)?(?:\S+\s+)?(?:wallet|account)\b)/gi, 'delete'],
+  // "give me some eth", "send me free usdc": the faucet, whatever the token.
+  [/\b(?:give|send|gimme)\s+(?:me\s+)?(?:some|free|test)\b/gi, ' faucet '],
+  // "is base up", "is polygon rpc down": a chain's health, not a token's price move.
+  [/\bis\s+(ethereum|mainnet|base|arbitrum|optimism|polygon|bsc|avalanche|pulsechain|devnet)(?:\s+(?:rpc|chain|network|node))?\s+(?:up|down|working|ok|okay|online|alive|live|running|healthy|broken|lagging|slow)\b/gi, ' chain status on $1 '],
+  // "total value of my wallets", "my total worth": the portfolio.
+  [/\btotal\s+(?:value|worth)\b/gi, ' portfolio value '],
+  // "a new eth wallet", "my evm wallet": the kind of wallet, not the ETH token.
+  [/\b(?:eth|ethereum|evm)\s+(?=wallets?\b)/gi, ' '],
   // "link my account" is about accounts, not the LINK token (a code after it is read by the slots).
   [/\blink(?=\s+(?:my\s+|the\s+|our\s+|this\s+)?(?:accounts?|telegram|discord|other|platforms?)\b)/gi, 'connect'],
   // "send 1 eth to 0x…" / "send usdc to bob.eth": a transfer, which the faucet is not.
@@ -81,7 +93,7 @@ export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /** Words that say little about which capability is meant: they count, but for less. */
-export const WEAK_WORDS: ReadonlySet<string> = new Set(['how', 'much', 'many', 'it', 'now', 'right', 'rn', 'today', 'current', 'currently', 'any', 'some', 'all', 'check', 'get', 'see', 'view', 'list', 'want', 'need', 'like', 'this', 'that', 'there', 'here', 'have', 'on', 'in', 'for', 'with', 'at', 'and', 'or', 'from', 'about', 'be', 'was', 'am', 'we', 'will', 'would', 'should', 'lemme', 'last', 'past', 'yet', 'still', 'again']);
+export const WEAK_WORDS: ReadonlySet<string> = new Set(['how', 'much', 'many', 'it', 'now', 'right', 'rn', 'today', 'current', 'currently', 'any', 'some', 'all', 'check', 'get', 'see', 'view', 'list', 'want', 'need', 'like', 'this', 'that', 'there', 'here', 'on', 'in', 'for', 'with', 'at', 'and', 'or', 'from', 'about', 'be', 'was', 'am', 'we', 'will', 'would', 'should', 'lemme', 'last', 'past', 'yet', 'still', 'again', 'over', 'since', 'during']);
 
 /** Extra filler, on top of text-similarity's: politeness and chat noise. */
 export const NOISE_WORDS: ReadonlySet<string> = new Set(['pls', 'plz', 'please', 'thx', 'thanks', 'bro', 'fam', 'ser', 'yo', 'hey', 'hi', 'lol', 'lmao', 'asap', 'quick', 'quickly', 'just', 'real', 'really', 'like', 'um', 'uh', 'hmm', 'mate', 'dude', 'the', 'a', 'an', 'its', 'im', 'it', 'is', 'are', 'bot', 'mobius', 'möbius']);

@@ -44,7 +44,7 @@ const MIN_CONFIDENCE = 0.5;
  * Built-in requests are short; a longer text (a pasted article, a log) is left to the fallback
  * without grammar work. Key material is still looked for in the whole text first.
  */
-const MAX_PARSED_CHARS = 600;
+const MAX_PARSED_CHARS = 256;
 /** How much a capability loses when the message names a token and its examples never do, or the reverse. */
 const TOKEN_MISMATCH = 0.75;
 /** How much less sure the parser is when it corrected a token's spelling ("etherum"). */
@@ -150,6 +150,8 @@ export class IntentParser {
       if (bySlots) return { ...bySlots, confidence: round(bySlots.confidence * typo) };
       return { name: 'none', input: {}, confidence: 1, source: 'none' };
     }
+    // Only question words ("what's 2+2", "what is it"): no request without a value to ask about.
+    if (message.words.length > 0 && message.words.every((w) => QUESTION_WORDS.has(w)) && !values.token && !values.address) return { name: 'none', input: {}, confidence: 1, source: 'none' };
     const best = new Map<AnyCapability, number>();
     for (const [example, raw] of this.#matcher.scores(message)) {
       const score = raw * valueFit(values, example.values);
@@ -184,7 +186,7 @@ export class IntentParser {
     const fixed = text.replace(/(?<![\p{L}\p{N}$.'’])[a-zA-Z]{5,}(?![\p{L}\p{N}.'’])/gu, (word) => {
       const w = word.toLowerCase();
       if (this.#tokenWords.has(w) || this.#matcher.knows(w)) return word;
-      const token = this.#typoTargets.find((t) => withinOneEdit(w, t)) ?? (w.length >= 8 ? this.#typoTargets.find((t) => t.length >= 8 && editDistance(w, t, 2) <= 2) : undefined);
+      const token = this.#typoTarget(w);
       if (token) {
         corrected = true;
         return token;
@@ -192,6 +194,19 @@ export class IntentParser {
       return this.#matcher.spell(w) ?? word;
     });
     return { text: fixed, corrected };
+  }
+
+  /** Typo fixes already worked out, by word (each is a scan of every token name); bounded. */
+  readonly #typoFixes = new Map<string, string | null>();
+
+  /** The token name one slip from a word ("etherum" → ethereum), two for names of eight letters or more. */
+  #typoTarget(word: string): string | undefined {
+    const known = this.#typoFixes.get(word);
+    if (known !== undefined) return known ?? undefined;
+    const token = this.#typoTargets.find((t) => withinOneEdit(word, t)) ?? (word.length >= 8 ? this.#typoTargets.find((t) => t.length >= 8 && editDistance(word, t, 2) <= 2) : undefined);
+    if (this.#typoFixes.size >= 5000) this.#typoFixes.clear();
+    this.#typoFixes.set(word, token ?? null);
+    return token;
   }
 
   /**
@@ -226,7 +241,8 @@ export class IntentParser {
     for (const capability of this.#registry.list()) {
       const input = inputFromSlots(capability, slots);
       const filled = Object.keys(input).length;
-      if (filled === 0 || !capability.input.safeParse(input).success) continue;
+      // Validation last: only a capability that would win is checked.
+      if (filled === 0 || (best && filled <= best.filled) || !capability.input.safeParse(input).success) continue;
       if (!best || filled > best.filled) best = { capability, input, filled };
     }
     return best ? { name: best.capability.name, input: best.input, confidence: 0.8, source: 'builtin' } : undefined;
@@ -262,6 +278,8 @@ function inputFromSlots(capability: AnyCapability, slots: Slots): Record<string,
   if (slots.wallet && 'wallet' in shape && !(slots.wallet === slots.address && 'address' in shape)) input.wallet = slots.wallet;
   else if (slots.address && 'wallet' in shape && !('address' in shape)) input.wallet = slots.address;
   if (slots.name && 'name' in shape) input.name = slots.name;
+  // "delete the wallet called hot": where nothing is named, a wallet called so is the one meant.
+  else if (slots.name && !input.wallet && 'wallet' in shape) input.wallet = slots.name;
   if (slots.amount && 'amount' in shape && !slots.amountFiat) input.amount = slots.amount;
   if (slots.token && 'token' in shape) input.token = slots.token;
   // "change on arb": a token where the capability takes no chain.
@@ -327,7 +345,7 @@ function coverage(values: ValueKinds, input: Record<string, unknown>, slots: Slo
   return present === 0 ? 1 : 0.6 + (0.4 * used) / present;
 }
 
-const FRAME_SCORE = 0.85;
+const FRAME_SCORE = 0.95;
 
 /** Whether the values alone make a complete request of two or more required parts for this capability. */
 function isFrame(capability: AnyCapability, input: Record<string, unknown>, values: ValueKinds, slots: Slots): boolean {
@@ -348,6 +366,8 @@ function requiredFields(capability: AnyCapability): readonly string[] {
   }
   return required;
 }
+
+const QUESTION_WORDS: ReadonlySet<string> = new Set(['what', 'is', 'who', 'where', 'when', 'why', 'how']);
 
 /** Words of chat with no request in them ("how are you"): never matched by weak words alone. */
 function isSmallTalk(words: readonly string[]): boolean {

@@ -2,6 +2,9 @@ import { IMPORT_WORDS, type SecretsInText } from '../wallets/secret-text.js';
 import type { ParsedIntent } from './parser.js';
 import { extractSlots } from './slots.js';
 
+/** The longest rest (the message without its key material) read for a wallet name. */
+const MAX_READ_CHARS = 256;
+
 const DERIVATION_PATH = /(?:^|\s)(?:(?:derivation\s+)?path\s+)?(m(?:\/\d{1,10}['hH]?){1,10})(?=\s|$)/;
 
 /**
@@ -25,7 +28,8 @@ export function secretIntent(secrets: SecretsInText, options: { canImport: boole
     input.derivationPath = path[1];
     rest = rest.replace(path[0], ' ');
   }
-  const slots = extractSlots(rest, options.tokenWords);
-  if (slots.name) input.name = slots.name;
+  // A name is said in a few words ("import … as savings"); what is left of a long paste is not read.
+  const slots = rest.length <= MAX_READ_CHARS ? extractSlots(rest, options.tokenWords) : undefined;
+  if (slots?.name) input.name = slots.name;
   return { name: 'import_wallet', input, confidence: 1, source: 'builtin', containsSecret: true };
 }

@@ -72,7 +72,8 @@ const FIAT_CODE = /(?:^|[\s/])(usd|eur|gbp|jpy|chf|cad|aud|cny|inr|krw|brl|try|r
  */
 const LINK_CODE = /(?:^|\s)(?:link|connect)(?:\s+(?:my|the|this|to|account|accounts|with|using|code))*\s+([a-z0-9]{4}-[a-z0-9]{4}|(?=[a-z]*\d)[a-z0-9]{8})(?=\s|[.!]|$)/i;
 const CHAIN_PHRASE = /\b(?:on|in|via)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*){0,2})/i;
-const AMOUNT_TOKEN = /(^|\s)\$?(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([km])?\s+\$?([a-z][a-z0-9]{1,11})\b/i;
+/** "10 eth", "5 test usdc" (test, devnet and free money is still the token). */
+const AMOUNT_TOKEN = /(^|\s)\$?(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([km])?\s+(?:(test|devnet|free|fake)\s+)?\$?([a-z][a-z0-9]{1,11})\b/i;
 const TICKER = /(^|\s)\$([a-z][a-z0-9]{1,11})\b/i;
 const WINDOWS: Array<[RegExp, string]> = [
   [/\b(?:1\s*h(?:ou)?r?|(?:last|past|this|an|the|one)\s+hour|hourly|60\s*min(?:ute)?s?)\b/i, '1h'],
@@ -129,7 +130,9 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
   const take = (found: string, by = ' ') => {
     rest = rest.replace(found, by);
   };
-  const linkCode = LINK_CODE.exec(rest);
+  // Most patterns need a digit (amounts, counts, thresholds): one test spares them on most messages.
+  const digits = /\d/.test(text);
+  const linkCode = /link|connect/i.test(text) ? LINK_CODE.exec(rest) : null;
   if (linkCode) {
     slots.linkCode = linkCode[1]!.toUpperCase();
     take(linkCode[0]);
@@ -151,6 +154,8 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     const words = chainPhrase[1]!.split(/\s+/);
     for (let n = words.length; n >= 1; n--) {
       const chain = chainNamed(words.slice(0, n).join(' '));
+      // "100 usdc in eth": what to express an amount in, not the Ethereum chain.
+      if (chain && n === 1 && digits && /^in\s/i.test(chainPhrase[0]) && tokenWords.has(words[0]!.toLowerCase())) break;
       if (chain) {
         slots.chain = chain.key;
         const said = words.slice(0, n).join(' ').toLowerCase();
@@ -167,12 +172,13 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
   if (wallet.wallet) slots.wallet = wallet.wallet;
   if (wallet.name) slots.name = wallet.name;
   rest = wallet.rest;
-  const count = COUNT.exec(rest);
+  const count = digits ? COUNT.exec(rest) : null;
   if (count) {
     slots.count = Number(count[1]);
-    take(count[0], ' ');
+    // The word stays ("top 20 coins" is still about the top ones).
+    take(count[0], ` ${count[0].split(/\s+/)[0]} `);
   }
-  const interval = INTERVAL.exec(rest);
+  const interval = digits || /daily/i.test(rest) ? INTERVAL.exec(rest) : null;
   if (interval) {
     const said = interval[0].toLowerCase().replace(/^on\s+the\s+/, '').replace(/\s+/g, '');
     slots.interval = said.startsWith('daily') || said === '1d' ? '1d' : said.startsWith('4') ? '4h' : said.startsWith('1h') ? '1h' : `${interval[1]}m`;
@@ -194,18 +200,18 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     rest = rest.replace(/\s(?:with|and|plus|w\/)(?=\s|$)/gi, ' ');
   }
   if (LINE_CHART.test(rest)) slots.chartKind = 'line';
-  const move = MOVE.exec(rest);
+  const move = digits ? MOVE.exec(rest) : null;
   if (move) {
     slots.move = { direction: move[1]!.toLowerCase() as 'up' | 'down', percent: move[2]! };
     take(move[0], ` ${move[1]} `);
   }
-  const threshold = THRESHOLD.exec(rest);
+  const threshold = digits ? THRESHOLD.exec(rest) : null;
   if (threshold) {
     const direction = /^(above|over|past)$/i.test(threshold[1]!) ? 'above' : 'below';
     slots.threshold = { direction, value: expand(threshold[2]!, threshold[3]) };
     take(threshold[0]);
   }
-  const howMany = HOW_MANY.exec(rest);
+  const howMany = digits ? HOW_MANY.exec(rest) : null;
   if (howMany && !NOT_TOKENS.has(howMany[4]!.toLowerCase())) {
     slots.target = howMany[1]!.toLowerCase();
     slots.amount = expand(howMany[2]!, howMany[3]);
@@ -227,17 +233,18 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     slots.token = relative[4]!.toLowerCase();
     take(relative[0]);
   }
-  const fiat = slots.amount ? undefined : FIAT_AMOUNT.exec(rest);
+  const fiat = slots.amount || !digits ? undefined : FIAT_AMOUNT.exec(rest);
   if (fiat) {
     slots.amount = expand(fiat[2] ?? fiat[4] ?? fiat[7]!, fiat[3] ?? fiat[5]);
     slots.amountFiat = fiat[1] ? FIAT_SIGNS[fiat[1]]! : fiat[6] ? FIAT_WORDS[fiat[6].toLowerCase()]! : FIAT_SIGNS[fiat[8]!]!;
     take(fiat[0]);
   }
-  const amount = slots.amount ? undefined : AMOUNT_TOKEN.exec(rest);
-  if (amount && !NOT_TOKENS.has(amount[4]!.toLowerCase())) {
+  const amount = slots.amount || !digits ? undefined : AMOUNT_TOKEN.exec(rest);
+  if (amount && !NOT_TOKENS.has(amount[5]!.toLowerCase())) {
     slots.amount = expand(amount[2]!, amount[3]);
-    slots.token = amount[4]!.toLowerCase();
-    take(amount[0]);
+    slots.token = amount[5]!.toLowerCase();
+    // "test" stays: it tells the faucet from a price question.
+    take(amount[0], amount[4] ? ` ${amount[4]} ` : ' ');
   }
   const tokens = slots.token ? [slots.token] : [];
   for (let guard = 0; guard < 10; guard++) {
@@ -251,7 +258,7 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     const known = rest.split(/[\s,/?!]+/).find((w) => w.length > 1 && tokenWords.has(w.toLowerCase()) && (!AMBIGUOUS_TOKEN_WORDS.has(w.toLowerCase()) || w === w.toUpperCase()));
     if (!known) break;
     tokens.push(known.toLowerCase());
-    rest = rest.replace(new RegExp(`(^|[\\s,/])${escapeRegExp(known)}(?=[\\s,/?!.]|$)`), '$1 ');
+    rest = rest.replace(wordPattern(known), '$1 ');
   }
   if (tokens.length > 0) {
     slots.token = tokens[0]!;
@@ -270,6 +277,18 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     if (chain) slots.bareChain = chain.key;
   }
   return { ...slots, rest: rest.replace(/\s+/g, ' ').trim() };
+}
+
+/** The pattern of one token word standing alone, kept: the same few words come up again and again. */
+const wordPatterns = new Map<string, RegExp>();
+function wordPattern(word: string): RegExp {
+  let pattern = wordPatterns.get(word);
+  if (!pattern) {
+    pattern = new RegExp(`(^|[\\s,/])${escapeRegExp(word)}(?=[\\s,/?!.]|$)`);
+    if (wordPatterns.size >= 2000) wordPatterns.clear();
+    wordPatterns.set(word, pattern);
+  }
+  return pattern;
 }
 
 function escapeRegExp(text: string): string {

@@ -45,6 +45,13 @@ describe('the parser on wallet phrasings', () => {
     ['balance of eth', 'get_balance', { tokens: ['eth'] }],
     ['eth balance', 'get_balance', { tokens: ['eth'] }],
     [`balance of ${ADDRESS} on base`, 'get_balance', { address: ADDRESS, chain: 'base' }],
+    ['switch wallet to 2', 'set_active_wallet', { wallet: '2' }],
+    ['change active wallet to savings', 'set_active_wallet', { wallet: 'savings' }],
+    ['make savings the active wallet', 'set_active_wallet', { wallet: 'savings' }],
+    ['delete the wallet called savings', 'delete_wallet', { wallet: 'savings' }],
+    ['rename my active wallet to main', 'rename_wallet', { name: 'main' }],
+    ['create a wallet and call it main', 'create_wallet', { name: 'main' }],
+    ['link account', 'link_account', {}],
   ];
   for (const [text, name, input] of cases) {
     it(`"${text}" → ${name}`, () => assert.deepEqual(intent(text), { name, input }));

@@ -18,12 +18,16 @@ const WORD = String.raw`[\p{L}\p{N}][\p{L}\p{N}_.-]{0,63}`;
 
 const RENAME = /^\s*rename\s+(?:my\s+|the\s+)?(.+?)\s+(?:to|as|into)\s+(.+?)\s*$/i;
 const CALL_IT = /^\s*(?:call|name)\s+(?:my\s+|the\s+)?(?:wallet|account)(?:\s+#?(\d{1,2}))?\s+(.+?)\s*$/i;
-const CALLED = new RegExp(String.raw`\s(?:called|named|labell?ed|as)\s+(?:${QUOTED}|(\S.{0,31}?))\s*$`, 'iu');
+const CALLED = new RegExp(String.raw`\s(?:called|named|labell?ed|as|(?:and\s+)?(?:call|name)\s+it)\s+(?:${QUOTED}|(\S.{0,31}?))\s*$`, 'iu');
 const WALLET_NUMBER = /\b(?:wallet|account)\s*(?:#|no\.?\s*|number\s+)?(\d{1,2})\b/i;
 const WALLET_NAMED = new RegExp(String.raw`\b(?:wallet|account)\s+(?:${QUOTED}|(${WORD}))`, 'iu');
 const NAMED_WALLET = new RegExp(String.raw`(?:^|\s)(${WORD})\s+(?:wallet|account)\b`, 'iu');
 const USE = new RegExp(String.raw`^\s*(?:use|switch\s+to|select|activate|pick)\s+(?:${QUOTED}|(${WORD}))\s*$`, 'iu');
-const BALANCE_OF = new RegExp(String.raw`\b(balances?|holdings?|funds)\s+(?:of|in|for)\s+(?:my\s+)?(?:${QUOTED}|(\p{L}[\p{L}\p{N}_.-]{0,31}))\s*$`, 'iu');
+/** "switch wallet to 2", "change active wallet to degen", "set my default wallet to trading". */
+const SWITCH_TO = new RegExp(String.raw`^\s*(?:switch|change|set|move)\s+(?:my\s+|the\s+)?(?:active\s+|default\s+|current\s+|main\s+)?(?:wallet|account)\s+(?:to|as)\s+(?:wallet\s+|account\s+)?(?:#?(\d{1,2})|${QUOTED}|(${WORD}))\s*$`, 'iu');
+/** "make savings the active wallet", "make wallet 2 my default". */
+const MAKE_ACTIVE = new RegExp(String.raw`^\s*(?:make|set)\s+(?:${QUOTED}|(${WORD}))\s+(?:the|my)\s+(?:active|default|current|main)(?:\s+(?:wallet|account|one))?\s*$`, 'iu');
+const BALANCE_OF = new RegExp(String.raw`\b(balances?|holdings?|funds|keys?|activity|history|transactions)\s+(?:of|in|for)\s+(?:my\s+)?(?:${QUOTED}|(\p{L}[\p{L}\p{N}_.-]{0,31}))\s*$`, 'iu');
 const NAME_BALANCE = new RegExp(String.raw`^\s*(\p{L}[\p{L}\p{N}_.-]{0,31})\s+(balances?|holdings?)\s*$`, 'iu');
 /** Only messages about wallets give names: "the coin called pepe" keeps its token. */
 const WALLET_CONTEXT = /\b(?:wallets?|accounts?|import|restore|recover|watch|track|follow|create|new|make|generate)\b/i;
@@ -34,10 +38,10 @@ const NOT_NAMES_AFTER = new Set(
 );
 /** Words that come before "wallet" without being its name. */
 const NOT_NAMES_BEFORE = new Set(
-  'my a an the new this that active current watch watched default your our which what each every all one another create make generate import export delete remove forget use rename list show set switch to activate select pick restore recover add backup back up of in for from only reveal get see view check balance whats is and or open second first any some evm ethereum crypto hot fund'.split(' '),
+  'my a an the new this that active current watch watched default your our which what each every all one another create make generate import export delete remove forget use rename list show set switch to activate select pick restore recover add backup back up of in for from only reveal get see view check balance whats is and or open second first any some evm ethereum crypto hot fund connect link pair sync unlink other telegram discord platform watch-only read-only'.split(' '),
 );
 /** Words "use …" and "balance of …" take that are not wallet names. */
-const NOT_WALLET_REFS = new Set(['my', 'all', 'everything', 'it', 'this', 'that', 'them', 'wallet', 'wallets', 'account', 'accounts', 'me', 'mine']);
+const NOT_WALLET_REFS = new Set(['my', 'all', 'everything', 'it', 'this', 'that', 'them', 'wallet', 'wallets', 'account', 'accounts', 'me', 'mine', 'active', 'current', 'selected']);
 
 function quotedOr(m: RegExpExecArray, from: number): string | undefined {
   return m[from] ?? m[from + 1] ?? m[from + 2] ?? m[from + 3];
@@ -74,7 +78,11 @@ export function extractWalletPhrases(text: string, tokenWords: ReadonlySet<strin
   return result;
 }
 
+/** A word every wallet phrase below has: a message without one has no wallet phrase. */
+const ANY_WALLET_WORD = /wallet|account|rename|use|switch|select|activate|pick|balance|holding|funds|key|activity|history|transactions|make|set/i;
+
 function extract(text: string, tokenWords: ReadonlySet<string>): WalletPhrases {
+  if (!ANY_WALLET_WORD.test(text) && !WALLET_CONTEXT.test(text)) return { rest: text };
   let rest = text;
   const found: Omit<WalletPhrases, 'rest'> = {};
 
@@ -94,9 +102,22 @@ function extract(text: string, tokenWords: ReadonlySet<string>): WalletPhrases {
 
   if (WALLET_CONTEXT.test(rest)) {
     const called = CALLED.exec(rest);
-    if (called) {
+    // "add 0x… as a watch-only wallet" says what it is, not what it is called.
+    if (called && !/^(?:an?|the|my)\s/i.test(quotedOr(called, 1)!)) {
       found.name = cleanName(quotedOr(called, 1)!);
       rest = rest.replace(called[0], ' ');
+    }
+  }
+
+  const switchTo = SWITCH_TO.exec(rest);
+  const makeActive = switchTo ? undefined : MAKE_ACTIVE.exec(rest);
+  if (switchTo || makeActive) {
+    const ref = switchTo ? (switchTo[1] ?? quotedOr(switchTo, 2)) : quotedOr(makeActive!, 1);
+    const refWord = ref?.toLowerCase() ?? '';
+    // After "wallet to" a token's name is a wallet's all the same ("switch wallet to degen").
+    if (ref && !NOT_WALLET_REFS.has(refWord) && (switchTo !== null || !tokenWords.has(refWord)) && !/^0x/i.test(ref)) {
+      found.wallet = ref;
+      return { ...found, rest: ' use wallet ' };
     }
   }
 

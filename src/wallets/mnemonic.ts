@@ -37,29 +37,53 @@ export function checkMnemonic(phrase: string): string {
   if (!MNEMONIC_LENGTHS.includes(words.length)) bad(`it has ${words.length} words, and a phrase has 12, 15, 18, 21 or 24`);
   const unknown = words.flatMap((w, i) => (INDEX.has(w) ? [] : [i + 1]));
   if (unknown.length > 0) bad(`word${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not in the BIP-39 English word list — check the spelling`);
-  // 11 bits per word: the entropy, then one checksum bit per 32 bits of entropy (BIP-39).
-  let bits = '';
-  for (const w of words) bits += INDEX.get(w)!.toString(2).padStart(11, '0');
-  const checksumBits = words.length / 3;
-  const entropyBits = bits.slice(0, bits.length - checksumBits);
-  const entropy = Buffer.alloc(entropyBits.length / 8);
-  for (let i = 0; i < entropy.length; i++) entropy[i] = parseInt(entropyBits.slice(i * 8, i * 8 + 8), 2);
-  const hash = createHash('sha256').update(entropy).digest();
-  entropy.fill(0);
-  let expected = '';
-  for (const byte of hash.subarray(0, Math.ceil(checksumBits / 8))) expected += byte.toString(2).padStart(8, '0');
-  if (expected.slice(0, checksumBits) !== bits.slice(bits.length - checksumBits)) bad('its checksum does not match, so a word is wrong or out of order — check each word against what you wrote down');
+  if (!checksumMatches(words.map((w) => INDEX.get(w)!))) bad('its checksum does not match, so a word is wrong or out of order — check each word against what you wrote down');
   return words.join(' ');
 }
 
-/** True when the phrase passes `checkMnemonic`. */
-export function isValidMnemonic(phrase: string): boolean {
-  try {
-    checkMnemonic(phrase);
-    return true;
-  } catch {
-    return false;
+/**
+ * Whether the last bits of a phrase (its words' list indexes) are the checksum of the rest (BIP-39):
+ * 11 bits per word, the entropy, then one checksum bit per 32 bits of entropy — at most 8, so they
+ * are the low bits of the last word. Packed with integers, no bit strings.
+ */
+function checksumMatches(indexes: readonly number[]): boolean {
+  const checksumBits = indexes.length / 3;
+  const entropy = Buffer.alloc((indexes.length * 11 - checksumBits) / 8);
+  let acc = 0;
+  let held = 0;
+  let at = 0;
+  for (const index of indexes) {
+    acc = (acc << 11) | index;
+    held += 11;
+    while (held >= 8 && at < entropy.length) {
+      held -= 8;
+      entropy[at++] = (acc >>> held) & 0xff;
+    }
+    acc &= (1 << held) - 1;
   }
+  const hash = createHash('sha256').update(entropy).digest();
+  entropy.fill(0);
+  return hash[0]! >>> (8 - checksumBits) === (indexes[indexes.length - 1]! & ((1 << checksumBits) - 1));
+}
+
+/** `isValidMnemonic` for words already split and lower-cased (secret-text.ts tries many windows of one message). */
+export function isValidMnemonicWords(words: readonly string[]): boolean {
+  if (!MNEMONIC_LENGTHS.includes(words.length)) return false;
+  const indexes: number[] = [];
+  for (const w of words) {
+    const i = INDEX.get(w);
+    if (i === undefined) return false;
+    indexes.push(i);
+  }
+  return checksumMatches(indexes);
+}
+
+/**
+ * True when the phrase passes `checkMnemonic`. Without building its errors: the secret scan of
+ * chat text (secret-text.ts) asks this for many windows of one message.
+ */
+export function isValidMnemonic(phrase: string): boolean {
+  return isValidMnemonicWords(mnemonicWords(phrase));
 }
 
 const PATH = /^m(\/\d{1,10}'?){1,10}$/;

@@ -40,6 +40,16 @@ describe('findSecrets', () => {
     assert.equal(findSecrets(typo)?.mnemonic, typo, 'one word off is still a phrase to protect');
   });
 
+  it('splits words as `\\s` does, beyond ASCII too', () => {
+    assert.equal(findSecrets(PHRASE.replaceAll(' ', '\u00a0'))?.mnemonic, PHRASE, 'no-break spaces');
+    assert.equal(findSecrets(PHRASE.replaceAll(' ', '\u3000'))?.mnemonic, PHRASE, 'ideographic spaces');
+  });
+
+  it('takes a run of list words far longer than any phrase whole, without trying every window', () => {
+    const run = Array.from({ length: 600 }, () => 'abandon').join(' ');
+    assert.equal(findSecrets(run)?.mnemonic, run);
+  });
+
   it('does not take ordinary sentences for a phrase', () => {
     for (const text of ['what is the price of eth and btc and sol today please tell me', 'please show price chart daily with volume average cost basis profit loss summary', 'hello there']) {
       assert.equal(findSecrets(text), undefined, text);

@@ -1,4 +1,4 @@
-import { BIP39_WORDS, isValidMnemonic, MNEMONIC_LENGTHS } from './mnemonic.js';
+import { BIP39_WORDS, isValidMnemonicWords, MNEMONIC_LENGTHS } from './mnemonic.js';
 
 /**
  * Key material found in a chat message. Each field is exactly what the person typed (trimmed), for
@@ -49,13 +49,13 @@ export function findSecrets(text: string): SecretsInText | undefined {
     }
   }
 
-  const key = PRIVATE_KEY.exec(rest);
+  const key = hasHexRun(rest, 64) ? PRIVATE_KEY.exec(rest) : null;
   if (key && (IMPORT_WORDS.test(rest) || !HASH_CONTEXT.test(rest))) {
     found.privateKey = key[0];
     rest = cut(rest, key[0]);
   }
 
-  const phrase = findMnemonic(rest);
+  const phrase = mayHoldPhrase(rest) ? findMnemonic(rest) : undefined;
   if (phrase) {
     found.mnemonic = phrase.mnemonic;
     rest = `${rest.slice(0, phrase.start)} ${rest.slice(phrase.end)}`;
@@ -64,6 +64,64 @@ export function findSecrets(text: string): SecretsInText | undefined {
   if (Object.keys(found).length === 0) return undefined;
   return { ...found, rest: rest.replace(/\s+/g, ' ').trim() };
 }
+
+/**
+ * Whether the text has `length` hex digits in a row: one pass without allocating, so the key regex
+ * (which would try up to 64 digits at every hex position of a long hex-heavy text) runs only when
+ * a key can be there at all.
+ */
+function hasHexRun(text: string, length: number): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i) | 0x20; // ASCII letters to lower case; digits keep their code
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66)) {
+      if (++run >= length) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+/** The shortest run of word-like tokens `phraseIn` looks at. */
+const MIN_PHRASE_WORDS = 11;
+/** The longest run searched for a valid phrase inside it: a 24-word phrase with words around it. */
+const MAX_SEARCHED_WORDS = 32;
+
+/**
+ * Whether 11 or more word-like tokens (3–8 letters, then perhaps `,.;:!?`) stand in a row, the
+ * least `findMnemonic` needs: the same tokens as its `\S+` split, read in one pass without
+ * allocating, so only a yes pays for the tokenising. Beyond ASCII, `\s` also matches the spaces
+ * below, and one character lower-cases to an ASCII letter (U+212A Kelvin → k).
+ */
+function mayHoldPhrase(text: string): boolean {
+  let run = 0;
+  let letters = 0;
+  let trailing = false;
+  let other = false;
+  const endToken = (): boolean => {
+    if (letters === 0 && !trailing && !other) return false;
+    if (!other && letters >= 3 && letters <= 8) run++;
+    else run = 0;
+    letters = 0;
+    trailing = false;
+    other = false;
+    return run >= MIN_PHRASE_WORDS;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const lower = c | 0x20;
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x80 && WIDE_SPACES.has(c))) {
+      if (endToken()) return true;
+    } else if ((c < 0x80 && lower >= 0x61 && lower <= 0x7a) || c === 0x212a) {
+      if (trailing) other = true;
+      letters++;
+    } else if (c === 0x2c || c === 0x2e || c === 0x3b || c === 0x3a || c === 0x21 || c === 0x3f) trailing = true;
+    else other = true;
+  }
+  return endToken();
+}
+
+/** The characters beyond ASCII that `\s` matches. */
+const WIDE_SPACES: ReadonlySet<number> = new Set([0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff]);
 
 function cut(text: string, part: string): string {
   return text.replace(part, ' ');
@@ -116,15 +174,19 @@ function phraseIn(run: Token[]): { mnemonic: string; start: number; end: number;
   while (from < to && !BIP39_WORDS.has(run[from]!.word)) from++;
   while (to > from && !BIP39_WORDS.has(run[to - 1]!.word)) to--;
   const core = run.slice(from, to);
-  if (core.length < 11) return undefined;
+  if (core.length < MIN_PHRASE_WORDS) return undefined;
   const misses = core.filter((t) => !BIP39_WORDS.has(t.word)).length;
   if (misses > 2) return undefined;
   // The longest window that is a valid phrase ("import seed phrase <12 words>": the 12 words).
+  // Each try is a checksum: a run far longer than any phrase (4 KB of list words) is not searched,
+  // and is taken whole all the same, so it is found just as surely. A window with a word off the
+  // list cannot be valid.
   let chosen: Token[] | undefined;
-  for (const length of [...MNEMONIC_LENGTHS].reverse()) {
+  const searched = core.length <= MAX_SEARCHED_WORDS ? [...MNEMONIC_LENGTHS].reverse() : [];
+  for (const length of searched) {
     for (let s = 0; !chosen && s + length <= core.length; s++) {
       const window = core.slice(s, s + length);
-      if (isValidMnemonic(window.map((t) => t.word).join(' '))) chosen = window;
+      if (isValidMnemonicWords(window.map((t) => t.word))) chosen = window;
     }
     if (chosen) break;
   }
