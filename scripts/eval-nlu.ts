@@ -1,12 +1,13 @@
 // Scores the built-in parser on the labeled corpus (test/nlu/*.jsonl): per-capability precision
 // and recall, intent accuracy, slot exact match, the off-topic lines kept as "none", and the most
-// frequent confusions. Usage: npm run eval:nlu [-- <train|dev|test|all>] [--misses] [--json]
-import { appParser, evaluate, loadSplit, SPLITS, type LabeledUtterance, type Split } from '../test/nlu/corpus.js';
+// frequent confusions. Usage: npm run eval:nlu [-- <train|dev|test|extra|all>] [--misses] [--json]
+import { appParser, evaluate, EXTRA_SPLITS, loadSplit, SPLITS, type LabeledUtterance, type Split } from '../test/nlu/corpus.js';
 
 const args = process.argv.slice(2);
 const asked = args.find((a) => !a.startsWith('--')) ?? 'test';
-if (asked !== 'all' && !(SPLITS as readonly string[]).includes(asked)) {
-  console.error(`unknown split "${asked}": use ${SPLITS.join(', ')} or all`);
+const known: readonly string[] = [...SPLITS, ...EXTRA_SPLITS];
+if (asked !== 'all' && !known.includes(asked)) {
+  console.error(`unknown split "${asked}": use ${known.join(', ')} or all`);
   process.exit(2);
 }
 const lines: LabeledUtterance[] = asked === 'all' ? SPLITS.flatMap((s) => loadSplit(s)) : loadSplit(asked as Split);

@@ -30,13 +30,13 @@ export const SYNONYMS: ReadonlyMap<string, string> = new Map(
     bag: 'holdings', bags: 'holdings', stack: 'holdings', holding: 'holdings', hold: 'holdings', own: 'holdings', coins: 'tokens',
     balances: 'balance', bal: 'balance', money: 'balance', fund: 'faucet', gimme: 'give',
     walets: 'wallets', wallts: 'wallets', addresses: 'wallets', accounts: 'account', telegram: 'account', discord: 'account',
-    generate: 'create', make: 'create', new: 'create', open: 'create', spin: 'create', setup: 'create',
+    generate: 'create', make: 'create', new: 'create', another: 'create', fresh: 'create', open: 'create', spin: 'create', setup: 'create',
     remove: 'delete', erase: 'delete', trash: 'delete', destroy: 'delete', unwatch: 'delete',
     switch: 'use', select: 'use', activate: 'use', pick: 'use', active: 'use', default: 'use',
     monitor: 'watch', track: 'watch', tracking: 'watch', follow: 'watch', watching: 'watch',
     backup: 'export', reveal: 'export', keys: 'key', restore: 'import', recover: 'import', seed: 'phrase', mnemonic: 'phrase',
     pnl: 'portfolio', networth: 'portfolio', allocation: 'portfolio', basis: 'portfolio', unrealized: 'portfolio', realized: 'portfolio',
-    txs: 'transactions', tx: 'transactions', transaction: 'transactions', trades: 'transactions', swaps: 'transactions', transfers: 'transactions', activity: 'transactions', log: 'history',
+    txs: 'transactions', tx: 'transactions', recently: 'recent', transaction: 'transactions', trades: 'transactions', swaps: 'transactions', transfers: 'transactions', activity: 'transactions', log: 'history',
     // tokens
     contract: 'address', ca: 'address', decimals: 'supply', details: 'info', information: 'info', about: 'info',
     // gas and chains
@@ -50,6 +50,8 @@ export const SYNONYMS: ReadonlyMap<string, string> = new Map(
     ok: 'yes', okay: 'yes', sure: 'yes', yep: 'yes', yeah: 'yes', yup: 'yes', ya: 'yes', y: 'yes', nah: 'no', nope: 'no', n: 'no',
     // help
     enumerate: 'list', features: 'commands', command: 'commands', support: 'commands',
+    // settings
+    config: 'settings', configuration: 'settings', prefs: 'preferences', setting: 'settings',
   }),
 );
 
@@ -58,7 +60,23 @@ export const SYNONYMS: ReadonlyMap<string, string> = new Map(
  * is elsewhere ("ape into" → buy), and "send N X to <address>" (a transfer, not the faucet).
  */
 export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
-  [/\bape(?:d|ing)?\s+(?:into|in)\b/gi, ' buy '],
+  // "ape into pepe", "ape 1 eth into pepe": buying, whatever the amount between.
+  [/\bape(?:d|ing)?\s+(?:\$?[\d.,]+[km]?\s+\$?[a-z][a-z0-9]{1,11}\s+)?(?:into|in)\b/gi, ' buy '],
+  [/\bwtf\s+is\b/gi, ' what is '],
+  // Charts said with an emoji.
+  [/[📈📉📊]/gu, ' chart '],
+  // "what am i worth", "am i up or down": the person's own holdings, not a token or the market.
+  [/\b(?:what|how\s+much)\s+am\s+i\s+worth\b/gi, ' portfolio value '],
+  [/\bam\s+i\s+(?:up|down|in\s+profit|in\s+the\s+red|in\s+the\s+green)\b/gi, ' portfolio change '],
+  // "what did i send recently", "what have i received": the person's transactions.
+  [/\bwhat\s+(?:did|have)\s+i\s+(?:send|sent|receive|received|get|got)\b/gi, ' my transactions '],
+  // "i need a wallet", "i want another wallet", "a new address for me": one more wallet.
+  [/\b(?:need|want|get|like|have)\s+(?:a|another|one\s+more)\s+(?:new\s+|fresh\s+)?wallet\b/gi, ' create wallet '],
+  [/\b(?:create|generate|make|new|fresh|another)\s+(?:a\s+)?(?:new\s+|fresh\s+)?address\b/gi, ' create wallet '],
+  // "what's my slippage set to?": asking a setting, not changing it.
+  [/\b(?:what(?:'|’)?s|whats|what\s+is)\s+(my\s+[a-z ]{2,30}?)\s+set\s+to\s*\??\s*$/gi, ' show $1 settings '],
+  // "change to wallet cold": switching wallets, not a price change.
+  [/\bchange\s+to\s+(?=(?:my\s+|the\s+)?(?:wallet|account)\b)/gi, ' switch to '],
   [/\bdump(?:ing)?\s+(?:all\s+)?(?:of\s+)?my\s+(?:bags?|stack|\$?[a-z]{2,11}(?=\s*$))/gi, ' sell '],
   [/\bkeep\s+(?:an\s+)?eye\s+on\b/gi, ' watch '],
   [/\bget\s+rid\s+of\b/gi, ' delete '],
@@ -71,11 +89,11 @@ export const PHRASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\bchange\s+(?:the\s+)?name\s+of\b/gi, ' rename '],
   [/\bwhat(?:'|’)?s\s+in\s+(?=(?:my\s+)?(?:wallet|bags?)\b)/gi, ' balance of '],
   // Showing a key is exporting it.
-  [/\b(?:show|reveal|dump|give|display|see|get|what(?:'|’)?s|whats)(?:\s+me)?\s+(?:the\s+|my\s+)?(?=(?:private\s+)?keys?\b)/gi, ' export '],
-  [/\b(?:what(?:'|’)?s|whats|what\s+is|what\s+are)\s+(?:hot|moving|pumping|dumping|mooning)\b/gi, ' trending '],
+  [/\b(?:show|reveal|dump|give|display|see|get|what(?:'|’)?s|whats)(?:\s+me)?\s+(?:the\s+|my\s+)?(?=(?:private\s+)?keys?\b|(?:seed|recovery|secret)\s+(?:phrase|words)\b)/gi, ' export '],
+  [/\b(?:what(?:'|’)?s|whats|what\s+is|what\s+are|who(?:'|’)?s|whos|who\s+is|who\s+are)\s+(?:hot|moving|pumping|dumping|mooning)\b/gi, ' trending '],
   [/\bwhat\s+(?:coins|tokens)\s+are\s+(?:pumping|dumping|mooning)\b/gi, ' trending '],
   // "how much is one eth", "how much for a btc": its price, not an amount of it.
-  [/\bhow\s+much\s+(?:is|are|for|does)\s+(?:one|an?|1)\s+(?=\$?[a-z][a-z0-9]{1,11}(?:\s+(?:cost|go\s+for|worth))?\s*[?!.]*\s*$)/gi, ' price of '],
+  [/\bhow\s+much\s+(?:is|are|for|does)\s+(?:one|an?|1)\s+(?=\$?[a-z][a-z0-9]{1,11}(?:\s+(?:cost|go\s+for|worth))?(?:\s+(?:right\s+now|rn|now|today|atm))?\s*[?!.]*\s*$)/gi, ' price of '],
   // "drop wallet 2", "drop my savings account": removing it (a price drop has no wallet).
   [/\bdrop(?=\s+(?:my\s+|the\s+)?(?:\S+\s+)?(?:wallet|account)\b)/gi, 'delete'],
   // "give me some eth", "send me free usdc": the faucet, whatever the token.
@@ -116,7 +134,7 @@ export const WELL_KNOWN_COINS: readonly string[] = ['sol', 'solana', 'ton', 'ton
  * Token symbols that are also everyday chat words ("pls", "joe"): read as tokens only when written
  * as a ticker ($PLS), in capitals (PLS) or after an amount ("10 pls").
  */
-export const AMBIGUOUS_TOKEN_WORDS: ReadonlySet<string> = new Set(['pls', 'inc', 'joe', 'png', 'hex', 'magic', 'virtual', 'ens', 'qi', 'ape', 'aero', 'sand', 'mana', 'velo', 'op', 'dot', 'comp']);
+export const AMBIGUOUS_TOKEN_WORDS: ReadonlySet<string> = new Set(['pls', 'inc', 'joe', 'png', 'hex', 'magic', 'virtual', 'ens', 'qi', 'ape', 'aero', 'sand', 'mana', 'velo', 'op', 'dot', 'comp', 'bal']);
 
 /** Words that stand for another when a token is named: "what's 1 eth worth" asks its price. */
 export const WITH_TOKEN: ReadonlyMap<string, string> = new Map([

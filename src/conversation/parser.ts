@@ -38,7 +38,8 @@ interface ExactPhrase {
   capability: AnyCapability;
 }
 
-const GREETING = /^(?:(?:hi+|hello+|hey+|hiya|yo|gm|good (?:morning|afternoon|evening)|howdy|sup|hola|start|\/start)(?: there| all| everyone| mobius| bot)?\s*)+[\s!.]*$/;
+const GREETING = /^(?:(?:hi+|hello+|hey+|hiya|yo|gm|good (?:morning|afternoon|evening)|howdy|sup|hola|start|\/start)(?: there| all| everyone| mobius| bot| ser| sers| frens?| fam| guys| anon| team| folks| yall| y all)?\s*)+[\s!.]*$/;
+const ABOUT_YOU = /^(?:who|where)\b.*\b(?:you|u|your|ur)\b/;
 const MIN_CONFIDENCE = 0.5;
 /**
  * Built-in requests are short; a longer text (a pasted article, a log) is left to the fallback
@@ -137,6 +138,8 @@ export class IntentParser {
     const { text: spelled, corrected } = this.#fixSpelling(rewritten);
     const slots = extractSlots(spelled, this.#tokenWords);
     const hasSlots = Object.keys(slots).length > 1;
+    // "who made you", "where do you live": questions about the bot as a person are small talk.
+    if (!hasSlots && ABOUT_YOU.test(normalized)) return { name: 'none', input: {}, confidence: 0.9, source: 'none' };
     const exact = hasSlots || corrected ? undefined : this.#exact.get(normalized);
     if (exact) return { name: exact.capability.name, input: {}, confidence: 1, source: 'builtin' };
 
@@ -251,7 +254,8 @@ export class IntentParser {
   // "help get_status", "help status", "how do I use status": help about one capability.
   // ("what is status" is a question for get_status itself, not for help.)
   #helpFor(normalized: string): ParsedIntent | undefined {
-    const match = /^(?:help|explain|how do i use)\s+(?:with\s+|on\s+|about\s+)?(?:the\s+|this\s+|a\s+)?([a-z_ ]{2,40})$/.exec(normalized);
+    // "explain the balance command": the word "command" names no capability.
+    const match = /^(?:help|explain|how do i use)\s+(?:with\s+|on\s+|about\s+)?(?:the\s+|this\s+|a\s+)?([a-z_ ]{2,40}?)(?:\s+(?:command|feature|function|tool|option))?$/.exec(normalized);
     if (!match || !this.#registry.has('help')) return undefined;
     const asked = match[1]!.trim().replace(/\s+/g, '_');
     // "how do i use this thing": help in general.

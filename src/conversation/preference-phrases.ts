@@ -14,7 +14,7 @@ const CHAIN = /^(?:please\s+)?(?:set|change|switch|make)\s+(?:my\s+)?default\s+(
 const CHAIN_IS = /^(?:my\s+)?default\s+(?:chain|network)\s*(?:is|=|:|should be)?\s+([a-z][a-z0-9 -]{1,30})$/;
 /** "use base by default", "make eur my default": a chain or a fiat, whichever the word names. */
 const BY_DEFAULT = /^(?:please\s+)?(?:use|prefer|make|set)\s+([a-z][a-z0-9 -]{1,30}?)\s+(?:by default|as (?:my\s+|the\s+)?default(?:\s+(?:chain|network|currency|fiat))?|(?:my|the)\s+default(?:\s+(?:chain|network|currency|fiat))?)$/;
-const SLIPPAGE = /^(?:please\s+)?(?:set\s+|change\s+|use\s+)?(?:my\s+)?(?:max(?:imum)?\s+)?(?:default\s+)?slippage(?:\s+tolerance)?\s*(?:to|at|of|=|:|is)?\s*(\d{1,5}(?:\.\d+)?|\.\d+)\s*(%|percent|pct|bps|bp|basis points?)?$/;
+const SLIPPAGE = /^(?:please\s+)?(?:set\s+|change\s+|use\s+|put\s+|make\s+)?(?:my\s+)?(?:max(?:imum)?\s+)?(?:default\s+)?slippage(?:\s+tolerance)?\s*(?:to|at|of|=|:|is)?\s*(\d{1,5}(?:\.\d+)?|\.\d+)\s*(%|percent|pct|bps|bp|basis points?)?$/;
 const USE_SLIPPAGE = /^(?:please\s+)?(?:use|set|allow)\s+(\d{1,5}(?:\.\d+)?|\.\d+)\s*(%|percent|pct|bps|bp|basis points?)\s+(?:max(?:imum)?\s+)?slippage(?:\s+tolerance)?$/;
 
 /**

@@ -1,5 +1,5 @@
 import { findChain } from '../chain/chains.js';
-import { AMBIGUOUS_TOKEN_WORDS } from './lexicon.js';
+import { AMBIGUOUS_TOKEN_WORDS, NOISE_WORDS } from './lexicon.js';
 import { extractWalletPhrases } from './wallet-slots.js';
 
 /**
@@ -70,7 +70,7 @@ const FIAT_CODE = /(?:^|[\s/])(usd|eur|gbp|jpy|chf|cad|aud|cny|inr|krw|brl|try|r
  * "link ABCD-2345", "link my account with code abcd2345": the whole phrase is taken, so "link" is
  * not then read as the LINK token. Undashed, a code needs a digit ("link accounts" is no code).
  */
-const LINK_CODE = /(?:^|\s)(?:link|connect)(?:\s+(?:my|the|this|to|account|accounts|with|using|code))*\s+([a-z0-9]{4}-[a-z0-9]{4}|(?=[a-z]*\d)[a-z0-9]{8})(?=\s|[.!]|$)/i;
+const LINK_CODE = /(?:^|\s)(?:link|connect)(?:\s+(?:my|the|this|to|account|accounts|with|using|code|is))*:?\s+([a-z0-9]{4}-[a-z0-9]{4}|(?=[a-z]*\d)[a-z0-9]{8})(?=\s|[.!]|$)/i;
 const CHAIN_PHRASE = /\b(?:on|in|via)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*){0,2})/i;
 /** "10 eth", "5 test usdc" (test, devnet and free money is still the token). */
 const AMOUNT_TOKEN = /(^|\s)\$?(\d[\d,]*(?:\.\d+)?|\.\d+)\s*([km])?\s+(?:(test|devnet|free|fake)\s+)?\$?([a-z][a-z0-9]{1,11})\b/i;
@@ -81,6 +81,13 @@ const WINDOWS: Array<[RegExp, string]> = [
   [/\b(?:7\s*d(?:ays?)?|1\s*w(?:ee)?k|(?:this|last|past|the|a)\s+week|weekly)\b/i, '7d'],
   [/\b(?:30\s*d(?:ays?)?|1\s*m(?:on)?th|(?:this|last|past|the|a)\s+month|monthly)\b/i, '30d'],
 ];
+/** A preposition left before a window once it is taken ("change over the past hour"). */
+const BEFORE_WINDOW = /\s(?:over|in|for|during|within|from)(?:\s+the)?\s*$/i;
+/**
+ * "op price", "price of ape": a word that is a token only sometimes (AMBIGUOUS_TOKEN_WORDS) is one
+ * next to a market word.
+ */
+const MARKET_CONTEXT = /(?:\b(?:price|px|chart|rsi|macd)\s+(?:of\s+|for\s+|on\s+)?\$?([a-z][a-z0-9]{1,11})\b|(?:^|\s)\$?([a-z][a-z0-9]{1,11})\s+(?:price|px|chart|rsi|macd)\b)/i;
 const TARGET = /\s(?:in|to|into|->|=\s*\?*)\s+\$?([a-z][a-z0-9]{1,11})(?:\s+(?:pls|please|plz|rn|now))?\s*[?!.]*\s*$/i;
 /** Words after a number that are not tokens ("10 of", "5 more"). */
 const NOT_TOKENS = new Set(['of', 'on', 'in', 'to', 'for', 'more', 'and', 'or', 'x', 'times', 'per', 'percent', 'pct']);
@@ -189,7 +196,7 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     const found = pattern.exec(rest);
     if (found) {
       slots.window = window;
-      take(found[0]);
+      rest = `${rest.slice(0, found.index).replace(BEFORE_WINDOW, ' ')} ${rest.slice(found.index + found[0].length)}`;
       break;
     }
   }
@@ -225,6 +232,10 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
   if (target && (FIAT_CODE.test(` ${target[1]}`) || tokenWords.has(target[1]!.toLowerCase()) || /\$\w/.test(target[0]))) {
     slots.target = target[1]!.toLowerCase();
     take(target[0]);
+  } else if (target && FIAT_WORDS[target[1]!.toLowerCase()]) {
+    // "in euros", "to dollars": the currency's code.
+    slots.target = FIAT_WORDS[target[1]!.toLowerCase()]!;
+    take(target[0]);
   }
   const relative = slots.amount ? undefined : RELATIVE.exec(rest);
   if (relative && (tokenWords.has(relative[4]!.toLowerCase()) || /\$\w/.test(relative[0]))) {
@@ -247,6 +258,9 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
     take(amount[0], amount[4] ? ` ${amount[4]} ` : ' ');
   }
   const tokens = slots.token ? [slots.token] : [];
+  const inContext = MARKET_CONTEXT.exec(rest);
+  // Politeness is no token even there ("price pls eth").
+  const marketWord = [inContext?.[1], inContext?.[2]].map((w) => w?.toLowerCase()).find((w) => w !== undefined && !NOISE_WORDS.has(w));
   for (let guard = 0; guard < 10; guard++) {
     const ticker = TICKER.exec(rest);
     if (ticker) {
@@ -255,7 +269,7 @@ export function extractSlots(text: string, tokenWords: ReadonlySet<string> = new
       continue;
     }
     if (tokenWords.size === 0) break;
-    const known = rest.split(/[\s,/?!]+/).find((w) => w.length > 1 && tokenWords.has(w.toLowerCase()) && (!AMBIGUOUS_TOKEN_WORDS.has(w.toLowerCase()) || w === w.toUpperCase()));
+    const known = rest.split(/[\s,/?!]+/).find((w) => w.length > 1 && tokenWords.has(w.toLowerCase()) && (!AMBIGUOUS_TOKEN_WORDS.has(w.toLowerCase()) || w === w.toUpperCase() || w.toLowerCase() === marketWord));
     if (!known) break;
     tokens.push(known.toLowerCase());
     rest = rest.replace(wordPattern(known), '$1 ');

@@ -21,7 +21,8 @@ const CALL_IT = /^\s*(?:call|name)\s+(?:my\s+|the\s+)?(?:wallet|account)(?:\s+#?
 const CALLED = new RegExp(String.raw`\s(?:called|named|labell?ed|as|(?:and\s+)?(?:call|name)\s+it)\s+(?:${QUOTED}|(\S.{0,31}?))\s*$`, 'iu');
 const WALLET_NUMBER = /\b(?:wallet|account)\s*(?:#|no\.?\s*|number\s+)?(\d{1,2})\b/i;
 const WALLET_NAMED = new RegExp(String.raw`\b(?:wallet|account)\s+(?:${QUOTED}|(${WORD}))`, 'iu');
-const NAMED_WALLET = new RegExp(String.raw`(?:^|\s)(${WORD})\s+(?:wallet|account)\b`, 'iu');
+// "a whale wallet", "another fresh wallet": a kind of wallet, not one of the person's by name.
+const NAMED_WALLET = new RegExp(String.raw`(?<!(?:^|\s)(?:a|an|another|any|some))(?:^|\s)(${WORD})\s+(?:wallet|account)\b`, 'iu');
 const USE = new RegExp(String.raw`^\s*(?:use|switch\s+to|select|activate|pick)\s+(?:${QUOTED}|(${WORD}))\s*$`, 'iu');
 /** "switch wallet to 2", "change active wallet to degen", "set my default wallet to trading". */
 const SWITCH_TO = new RegExp(String.raw`^\s*(?:switch|change|set|move)\s+(?:my\s+|the\s+)?(?:active\s+|default\s+|current\s+|main\s+)?(?:wallet|account)\s+(?:to|as)\s+(?:wallet\s+|account\s+)?(?:#?(\d{1,2})|${QUOTED}|(${WORD}))\s*$`, 'iu');
@@ -34,7 +35,7 @@ const WALLET_CONTEXT = /\b(?:wallets?|accounts?|import|restore|recover|watch|tra
 
 /** Words that follow "wallet" without being its name. */
 const NOT_NAMES_AFTER = new Set(
-  'called named labeled labelled to as with and or on in for of from at by balance balances address addresses key keys private secret please pls now is list info details file phrase seed only that this it its here there activity history portfolio value worth'.split(' '),
+  'called named labeled labelled to as with and or on in for of from at by balance balances address addresses key keys private secret please pls now is list info details file phrase seed only that this it its here there activity history portfolio value worth rn today right atm plz'.split(' '),
 );
 /** Words that come before "wallet" without being its name. */
 const NOT_NAMES_BEFORE = new Set(

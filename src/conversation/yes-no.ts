@@ -46,10 +46,25 @@ export function readConfirmation(text: string): ConfirmationAnswer | undefined {
   if (NO_EMOJI.test(text)) return { answer: 'no' };
   const words = normalize(text).replace(/\./g, ' ').replace(POLITE, ' ').replace(/\s+/g, ' ').trim();
   if (!words) return undefined;
-  if (yesPhrases.has(words)) return { answer: 'yes' };
-  if (noPhrases.has(words)) return { answer: 'no' };
+  if (yesPhrases.has(words) || isRunOf(words, yesPhrases)) return { answer: 'yes' };
+  if (noPhrases.has(words) || isRunOf(words, noPhrases)) return { answer: 'no' };
   if (words.includes(' ') || words.length < FUZZY_MIN) return undefined;
   if (fuzzyYes.some((w) => wordsMatch(words, w))) return { answer: 'yes' };
   if (fuzzyNo.some((w) => wordsMatch(words, w))) return { answer: 'no' };
   return undefined;
+}
+
+/**
+ * Whether the words are answers of one kind said one after another ("yup send it", "sounds good
+ * go", "nah cancel"): still that answer. At most four words, so a sentence is never one.
+ */
+function isRunOf(words: string, phrases: ReadonlySet<string>): boolean {
+  const parts = words.split(' ');
+  if (parts.length < 2 || parts.length > 4) return false;
+  const from = (i: number): boolean => {
+    if (i === parts.length) return true;
+    for (let j = parts.length; j > i; j--) if (phrases.has(parts.slice(i, j).join(' ')) && from(j)) return true;
+    return false;
+  };
+  return from(0);
 }

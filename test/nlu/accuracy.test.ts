@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appParser, evaluate, loadSplit, SPLITS } from './corpus.js';
+import { appParser, evaluate, EXTRA_SPLITS, loadSplit, SPLITS } from './corpus.js';
 
 // Measured on the held-out test split (tune on train and dev, never here). Issue 6 asks for 97 %
-// intent accuracy and 93 % slot exact match; the parser is not there yet (90.9 % and 90.5 % when
+// intent accuracy and 93 % slot exact match; the parser is not there yet (91.5 % and 91.2 % when
 // these floors were set), so they guard what it reaches today against regressions, and are raised
 // as it improves until they meet the targets.
-const INTENT_ACCURACY = 0.9;
-const SLOT_EXACT_MATCH = 0.9;
+const INTENT_ACCURACY = 0.91;
+const SLOT_EXACT_MATCH = 0.91;
 const OFF_TOPIC_KEPT = 0.88;
 
 describe('NLU corpus', () => {
@@ -15,13 +15,20 @@ describe('NLU corpus', () => {
     const splits = SPLITS.map((s) => loadSplit(s));
     assert.ok(splits.flat().length >= 800, `only ${splits.flat().length} utterances`);
     const key = (t: string) => t.toLowerCase().replace(/\s+/g, ' ').trim();
-    const train = new Set(splits[0]!.map((l) => key(l.text)));
-    for (const line of [...splits[1]!, ...splits[2]!]) assert.ok(!train.has(key(line.text)), `"${line.text}" is in train too`);
+    const seen = new Map<string, string>();
+    for (const split of [...SPLITS, ...EXTRA_SPLITS]) {
+      const own = new Set(loadSplit(split).map((l) => key(l.text)));
+      for (const text of own) {
+        const other = seen.get(text);
+        assert.ok(other === undefined, `"${text}" is in ${other} and ${split}`);
+      }
+      for (const text of own) seen.set(text, split);
+    }
   });
 
   it('covers every capability in every split', async () => {
     const { capabilities } = await import('../../src/capabilities/index.js');
-    for (const split of SPLITS) {
+    for (const split of [...SPLITS, ...EXTRA_SPLITS]) {
       const intents = new Set(loadSplit(split).map((l) => l.intent));
       const missing = capabilities.map((c) => c.name).filter((name) => !intents.has(name));
       assert.deepEqual(missing, [], `${split} lacks ${missing.join(', ')}`);

@@ -15,7 +15,12 @@ export interface LabeledUtterance {
 }
 
 export const SPLITS = ['train', 'dev', 'test'] as const;
-export type Split = (typeof SPLITS)[number];
+/**
+ * Extra labeled lines written apart from the three splits, to check that tuning on train and dev
+ * generalises before the test split is measured. Not part of the corpus size or "all".
+ */
+export const EXTRA_SPLITS = ['extra'] as const;
+export type Split = (typeof SPLITS)[number] | (typeof EXTRA_SPLITS)[number];
 
 const dir = path.dirname(fileURLToPath(import.meta.url));
 
