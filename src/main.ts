@@ -15,7 +15,6 @@ import { createLogger } from './infra/log.js';
 import { runRetention } from './infra/retention.js';
 import { toJson } from './core/json.js';
 import { ask, createApiKey, parseJsonl } from './platforms/cli/commands.js';
-import { parseMcpUserName, reserveStdoutForProtocol, serveMcpOverStdio } from './platforms/mcp/stdio.js';
 
 /** Fails with one clear line for problems a person can fix (config, database, input); a stack otherwise. */
 function fail(err: unknown): never {
@@ -138,6 +137,9 @@ program
   .description('serve MCP over stdio for an MCP client (stdout is the protocol; logs go to stderr)')
   .option('--user <name>', 'who the client speaks for, as mcp:<name>', 'local')
   .action(async (opts: { user: string }) => {
+    // Loaded here, not at the top: the MCP SDK (and the zod builds it brings) costs about 0.3 s and
+    // 10 MiB of start-up, which every other command, `serve` included, should not pay.
+    const { parseMcpUserName, reserveStdoutForProtocol, serveMcpOverStdio } = await import('./platforms/mcp/stdio.js');
     const user = parseMcpUserName(opts.user);
     reserveStdoutForProtocol();
     await withApp((app) => serveMcpOverStdio(app, { user }));

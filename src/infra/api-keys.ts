@@ -97,8 +97,8 @@ export class ApiKeyStore {
   readonly #onError: (err: unknown) => void;
   /** Successful verifications, by id, holding the hash (never the plaintext) so each call still compares the secret. */
   readonly #verified: LRUCache<string, CachedKey>;
-  /** When `last_used_at` was last written per key (ms). */
-  readonly #touched = new LRUCache<string, number>({ max: 10_000 });
+  /** When `last_used_at` was last written per key (ms). Bounded by size, not `max`, which preallocates (see L1Cache). */
+  readonly #touched = new LRUCache<string, number>({ maxSize: 10_000, sizeCalculation: () => 1 });
   readonly #pending = new Set<Promise<void>>();
 
   constructor(db: Kysely<Database>, options: ApiKeyStoreOptions = {}) {

@@ -100,7 +100,11 @@ export class L1Cache<V> implements Cache<V> {
     this.#defaultStaleMs = defaultStaleMs;
     this.#onRefreshError = options.onRefreshError;
     this.#lru = new LRUCache<string, Entry<V>>({
-      max: options.max,
+      // The bound is a size of one per entry, not lru-cache's `max`: with `max` it allocates six
+      // arrays of `max` slots up front (about 40 bytes an entry: 2 MiB for the 50 000 of the
+      // conversation context) in every cache at start-up, used or not; this way storage grows with use.
+      maxSize: options.max,
+      sizeCalculation: () => 1,
       ttl: options.defaultTtlMs,
       // lru-cache's TTL is the fresh period; stale entries stay until the stale window (checked
       // in getOrCompute) ends, LRU evicts them or they are touched past it.

@@ -34,7 +34,9 @@ export class IdentityStore {
   constructor(db: Kysely<Database>, options: IdentityStoreOptions = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
-    this.#cache = new LRUCache({ max: options.cacheSize ?? 10_000, ttl: options.cacheTtlMs ?? 60_000 });
+    // Bounded by size (one per entry) rather than `max`, which preallocates arrays of `max` slots
+    // at start-up (see L1Cache).
+    this.#cache = new LRUCache({ maxSize: options.cacheSize ?? 10_000, sizeCalculation: () => 1, ttl: options.cacheTtlMs ?? 60_000 });
   }
 
   /**

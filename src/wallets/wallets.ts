@@ -9,7 +9,6 @@ import { dialectOf, type DatabaseDialect } from '../infra/db/database.js';
 import type { Database, SealedColumns, WalletRow } from '../infra/db/schema.js';
 import { scrubSecrets } from '../infra/log.js';
 import { fromColumns, toColumns } from './key-vault.js';
-import { decryptKeystoreV3 } from './keystore-v3.js';
 import type { Keystore, SealedSecret } from './keystore.js';
 import { checkDerivationPath, checkMnemonic, DEFAULT_DERIVATION_PATH } from './mnemonic.js';
 
@@ -18,6 +17,9 @@ import { checkDerivationPath, checkMnemonic, DEFAULT_DERIVATION_PATH } from './m
  * server with CHAINS=none) starts without it.
  */
 const viemAccounts = () => import('viem/accounts');
+
+/** The keystore v3 reader and its scrypt, loaded on the first keystore import, which few people ever make. */
+const keystoreV3 = () => import('./keystore-v3.js');
 
 /** A wallet as everyone outside this module sees it: never any key material. */
 export interface WalletInfo {
@@ -144,6 +146,7 @@ export class WalletService {
 
   /** Imports a keystore v3 JSON file (geth, MetaMask, MyEtherWallet) with its password. */
   async importKeystore(by: WalletActor, json: string, password: string, name?: string): Promise<WalletInfo> {
+    const { decryptKeystoreV3 } = await keystoreV3();
     const key = await decryptKeystoreV3(json, password);
     try {
       checkKeyRange(key);
