@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { UserError } from '../core/errors.js';
 import { toJson } from '../core/json.js';
 import type { Database } from '../infra/db/schema.js';
@@ -8,14 +9,21 @@ const MAX_KEY = 64;
 /**
  * Per-user settings (display currency, default chain, slippage …) as JSON values under short keys.
  * Values go through `toJson`, so bigints are stored as decimal strings and read back as strings.
+ *
+ * Capabilities read a setting on most messages ("price of eth" needs the person's currency), so a
+ * user's settings are kept in memory once read. A change made here is seen at once; one made by
+ * another instance after the cache TTL (like identities).
  */
 export class PreferenceStore {
   readonly #db: Kysely<Database>;
   readonly #now: () => Date;
+  /** Each user's settings as stored (JSON text by key). Grows with use: no slots reserved up front. */
+  readonly #cache: LRUCache<string, ReadonlyMap<string, string>>;
 
-  constructor(db: Kysely<Database>, options: { now?: () => Date } = {}) {
+  constructor(db: Kysely<Database>, options: { now?: () => Date; cacheSize?: number; cacheTtlMs?: number } = {}) {
     this.#db = db;
     this.#now = options.now ?? (() => new Date());
+    this.#cache = new LRUCache({ maxSize: options.cacheSize ?? 10_000, sizeCalculation: () => 1, ttl: options.cacheTtlMs ?? 60_000 });
   }
 
   /**
@@ -24,13 +32,18 @@ export class PreferenceStore {
    * @example const currency = (await prefs.get<string>(userId, 'currency')) ?? 'usd';
    */
   async get<T = unknown>(userId: string, key: string): Promise<T | undefined> {
-    const row = await this.#db
-      .selectFrom('preferences')
-      .select('value')
-      .where('user_id', '=', userId)
-      .where('key', '=', key)
-      .executeTakeFirst();
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    const value = (await this.#stored(userId)).get(key);
+    // Parsed on each read, so a caller changing what it got cannot change what the next one gets.
+    return value === undefined ? undefined : (JSON.parse(value) as T);
+  }
+
+  async #stored(userId: string): Promise<ReadonlyMap<string, string>> {
+    const cached = this.#cache.get(userId);
+    if (cached) return cached;
+    const rows = await this.#db.selectFrom('preferences').select(['key', 'value']).where('user_id', '=', userId).execute();
+    const stored = new Map(rows.map((r) => [r.key, r.value]));
+    this.#cache.set(userId, stored);
+    return stored;
   }
 
   /** Stores `value` under `key`, replacing any earlier value. */
@@ -50,6 +63,7 @@ export class PreferenceStore {
         })),
       )
       .execute();
+    this.#cache.delete(userId);
   }
 
   /** Every preference of the user, by key. */
