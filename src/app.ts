@@ -3,16 +3,16 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { capabilities } from './capabilities/index.js';
 import type { ChainServices, DevnetServices, MarketServices } from './capabilities/services.js';
-import { CHAINS, chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
+import { chainKeys, parseRpcUrlList, rpcEnvName, type ChainKey } from './chain/chains.js';
 import type { Deployment } from './chain/devnet/deployment.js';
 import type { Devnet } from './chain/devnet/devnet.js';
 import type { DevnetAdmin } from './chain/devnet/rpc-gateway.js';
 import { devnetDir, runningDevnetEndpoint } from './chain/devnet/journal.js';
-import { SEED_TOKENS } from './chain/devnet/seed.js';
 import type { TokenRef } from './core/token.js';
 import type { PoolAnchors } from './market/sources/dex-pools.js';
 import type { CandleSource, PriceQuote, PriceSource } from './market/types.js';
-import { ALIASES as TOKEN_ALIASES, BUNDLED_TOKEN_LISTS, type MetadataReader } from './chain/tokens.js';
+import type { MetadataReader } from './chain/tokens.js';
+import { knownTokenWords } from './conversation/token-words.js';
 import { CapabilityInvoker } from './capabilities/invoke.js';
 import { Confirmations } from './capabilities/confirmation.js';
 import { PendingActionStore } from './capabilities/pending-actions.js';
@@ -181,7 +181,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const confirmations = new Confirmations({ store: new PendingActionStore(database.db), audit });
     const llm = config.LLM_PROVIDERS ? await loadLlm(config, { log, metrics, pendingTtlMs: confirmations.ttlMs }) : undefined;
     if (llm) closers.push(llm.close);
-    const parser = new IntentParser(registry, { tokenWords: knownTokenSymbols() });
+    const parser = new IntentParser(registry, { tokenWords: knownTokenWords() });
     // Follow-ups ("and sol?", "chart it", "again"): remembers each identity's last run, reads the next message with it.
     const context = new ConversationContext({ parser, registry });
     const invoker = new CapabilityInvoker(
@@ -247,21 +247,6 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await database.close();
     throw err;
   }
-}
-
-/**
- * Every token symbol Möbius ships knowledge of, whatever chains are enabled, so that parsing a
- * message is the same on every instance and needs no chain (`mobius parse` starts none).
- */
-function knownTokenSymbols(): string[] {
-  return [
-    ...CHAINS.map((c) => c.native.symbol),
-    ...Object.values(BUNDLED_TOKEN_LISTS).flatMap((list) => list.tokens.map((t) => t.symbol)),
-    ...SEED_TOKENS.map((t) => t.symbol),
-    'WETH',
-    // Everyday one-word names ("bitcoin", "btc", "tether"); multi-word ones need the token slot.
-    ...Object.keys(TOKEN_ALIASES).filter((word) => !word.includes(' ')),
-  ];
 }
 
 /** The master key file of an embedded install. */

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { z } from 'zod';
-import { createTestApp, dialects, type TestApp } from '../../test/helpers/app.js';
-import type { App } from '../app.js';
+import { createTestApp, dialects, invokerWith, type TestApp } from '../../test/helpers/app.js';
 import { defineCapability } from '../core/capability.js';
 import { UserError } from '../core/errors.js';
 import type { UserRef } from '../core/identity.js';
 import { replyToPlainText } from '../core/reply.js';
-import { CapabilityRegistry } from '../core/registry.js';
 import { Assistant } from '../conversation/assistant.js';
 import { answerPendingAction } from '../conversation/confirmation-answers.js';
 import { IntentParser } from '../conversation/parser.js';
-import { Confirmations, type PendingData } from './confirmation.js';
-import { CapabilityInvoker } from './invoke.js';
-import { PendingActionStore } from './pending-actions.js';
+import type { PendingData } from './confirmation.js';
+import type { CapabilityInvoker } from './invoke.js';
+import type { PendingActionStore } from './pending-actions.js';
 
 /**
  * A write capability written for these tests: it "burns" the note about a chain, and records each run so a
@@ -62,24 +60,10 @@ interface Harness {
 }
 
 /** The app's real stores, limiter and audit log behind an assistant that also knows the test writes. */
-function harness(app: App): Harness {
+function harness(app: TestApp['app']): Harness {
   const runs: string[] = [];
   const clock = { now: new Date() };
-  const store = new PendingActionStore(app.database.db, { now: () => clock.now });
-  const confirmations = new Confirmations({ store, audit: app.audit });
-  const registry = new CapabilityRegistry([...app.registry.list(), burnNote(runs), showNote]);
-  const invoker = new CapabilityInvoker(
-    {
-      registry,
-      services: { registry, health: app.health, appInfo: app.info, chain: app.chain, market: app.market, confirmations },
-      log: app.log,
-      rateLimiter: app.rateLimiter,
-      audit: app.audit,
-      metrics: app.metrics,
-    },
-    [confirmations.step],
-  );
-  confirmations.attach(invoker);
+  const { registry, invoker, store } = invokerWith(app, [burnNote(runs), showNote], { now: () => clock.now });
   const assistant = new Assistant(
     {
       parser: new IntentParser(registry),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { recoverMessageAddress } from 'viem';
 import { privateKeyToAddress } from 'viem/accounts';
+import { KEYSTORE_KEY, KEYSTORE_PASSWORD, PBKDF2_KEYSTORE } from '../../test/fixtures/keystore-v3.js';
 import { databaseCases, type TestDatabase } from '../../test/helpers/databases.js';
 import { UserError } from '../core/errors.js';
 import { AuditLog } from '../infra/audit.js';
@@ -14,20 +15,7 @@ import { WalletService, type WalletActor } from './wallets.js';
 const HARDHAT = 'test test test test test test test test test test test junk';
 const HARDHAT_0 = { key: 'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80', address: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' };
 const HARDHAT_1 = { key: '59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d', address: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' };
-/** The Web3 Secret Storage specification's pbkdf2 vector (password "testpassword"). */
-const KEYSTORE_KEY = '7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d';
-const KEYSTORE = JSON.stringify({
-  crypto: {
-    cipher: 'aes-128-ctr',
-    cipherparams: { iv: '6087dab2f9fdbbfaddc31a909735c1e6' },
-    ciphertext: '5318b4d5bcd28de64ee5559e671353e16f075ecae9f99c7a79a38af5f869aa46',
-    kdf: 'pbkdf2',
-    kdfparams: { c: 262144, dklen: 32, prf: 'hmac-sha256', salt: 'ae3cd4e7013836a3df6bd7241b12db061dbe2c6785853cce422d148a624ce0bd' },
-    mac: '517ead924a9d0dc3124507e3393d175ce3ff7c1e96529c6c555ce9e51205e9b2',
-  },
-  id: '3198bc9c-6672-5ab3-d995-4942343ae5b6',
-  version: 3,
-});
+const KEYSTORE = JSON.stringify(PBKDF2_KEYSTORE);
 const WATCHED = '0x00000000000000000000000000000000000b0b01';
 
 /** A UserError with this code whose message does not repeat any of `secrets`. */
@@ -122,7 +110,7 @@ for (const c of databaseCases()) {
     it('imports a keystore v3 file with its password, and refuses a wrong password', async () => {
       const me = await newUser();
       await assert.rejects(wallets.importKeystore(me, KEYSTORE, 'wrong password'), refused('bad_input', 'wrong password'));
-      const wallet = await wallets.importKeystore(me, KEYSTORE, 'testpassword', 'from file');
+      const wallet = await wallets.importKeystore(me, KEYSTORE, KEYSTORE_PASSWORD, 'from file');
       assert.equal(wallet.address, privateKeyToAddress(`0x${KEYSTORE_KEY}`));
       assert.equal(wallet.name, 'from file');
     });

@@ -10,6 +10,7 @@ import type { Database, SealedColumns, WalletRow } from '../infra/db/schema.js';
 import { scrubSecrets } from '../infra/log.js';
 import { fromColumns, toColumns } from './key-vault.js';
 import type { Keystore, SealedSecret } from './keystore.js';
+import { checkKeyRange, hexToKey, parsePrivateKey } from './private-key.js';
 import { checkDerivationPath, checkMnemonic, DEFAULT_DERIVATION_PATH } from './mnemonic.js';
 
 /**
@@ -55,8 +56,6 @@ export interface WalletServiceOptions {
 const NAME_MAX = 32;
 /** Letters, digits, spaces and a little punctuation; starting with a letter or digit. */
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} _.'’()#&+-]*$/u;
-/** secp256k1's group order: a private key is 1 … n-1. */
-const CURVE_ORDER = BigInt('0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141');
 
 /**
  * A user's wallets: created here or imported (private key, recovery phrase, keystore v3), or
@@ -393,25 +392,4 @@ function defaultName(rows: readonly WalletRow[]): string {
 
 export function shortAddress(address: string): string {
   return `${address.slice(0, 6)}…${address.slice(-4)}`;
-}
-
-/** 64 hex digits (0x optional) → 32 key bytes; the messages never repeat any of it. */
-function parsePrivateKey(text: string): Buffer {
-  const hex = text.trim().replace(/^0x/i, '');
-  if (!/^[0-9a-f]{64}$/i.test(hex)) {
-    throw new UserError('bad_input', `That is not a private key: one is 64 hex digits (0-9, a-f), optionally after 0x${hex.length === 40 ? ' — that looks like an address; to follow an address, say "watch 0x…"' : ''}.`);
-  }
-  const key = hexToKey(hex);
-  checkKeyRange(key);
-  return key;
-}
-
-function hexToKey(hex: string): Buffer {
-  return Buffer.from(hex.replace(/^0x/i, ''), 'hex');
-}
-
-function checkKeyRange(key: Buffer): void {
-  if (key.length !== 32) throw new UserError('bad_input', 'That key is not 32 bytes long.');
-  const n = BigInt(`0x${key.toString('hex')}`);
-  if (n === 0n || n >= CURVE_ORDER) throw new UserError('bad_input', 'That is not a valid private key: it is outside the range secp256k1 keys take.');
 }

@@ -4,6 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, startServer, type App, type RunningServer } from '../../src/app.js';
+import { Confirmations } from '../../src/capabilities/confirmation.js';
+import { CapabilityInvoker } from '../../src/capabilities/invoke.js';
+import { PendingActionStore } from '../../src/capabilities/pending-actions.js';
+import type { AnyCapability } from '../../src/core/capability.js';
+import { CapabilityRegistry } from '../../src/core/registry.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/infra/log.js';
 import { admin } from './databases.js';
@@ -150,4 +155,27 @@ export async function request(
     // not JSON: keep the text
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/**
+ * The app's own stores, limiter, audit log and metrics behind an invoker (with the confirmation
+ * flow) that also knows `extra` capabilities written for a test. `now` drives pending-action expiry.
+ */
+export function invokerWith(app: App, extra: readonly AnyCapability[], options: { now?: () => Date } = {}): { registry: CapabilityRegistry; invoker: CapabilityInvoker; store: PendingActionStore } {
+  const registry = new CapabilityRegistry([...app.registry.list(), ...extra]);
+  const store = new PendingActionStore(app.database.db, options.now ? { now: options.now } : {});
+  const confirmations = new Confirmations({ store, audit: app.audit });
+  const invoker = new CapabilityInvoker(
+    {
+      registry,
+      services: { registry, health: app.health, appInfo: app.info, chain: app.chain, market: app.market, confirmations },
+      log: app.log,
+      rateLimiter: app.rateLimiter,
+      audit: app.audit,
+      metrics: app.metrics,
+    },
+    [confirmations.step],
+  );
+  confirmations.attach(invoker);
+  return { registry, invoker, store };
 }

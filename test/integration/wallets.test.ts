@@ -7,23 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { english, generateMnemonic, mnemonicToAccount, privateKeyToAddress } from 'viem/accounts';
 import type { ChatResult } from '../../src/conversation/assistant.js';
 import type { UserRef } from '../../src/core/identity.js';
+import { KEYSTORE_KEY, KEYSTORE_PASSWORD, PBKDF2_KEYSTORE } from '../fixtures/keystore-v3.js';
 import { dialects, request, startTestServer, type TestServer } from '../helpers/app.js';
 
-/** The Web3 Secret Storage specification's pbkdf2 vector (password "testpassword"). */
-const KEYSTORE_KEY = '7a28b5ba57c53603b0b07b56bba752f7784bf506fa95edc395f5cf6c7514fe9d';
-const KEYSTORE_PASSWORD = 'testpassword';
-const KEYSTORE = {
-  crypto: {
-    cipher: 'aes-128-ctr',
-    cipherparams: { iv: '6087dab2f9fdbbfaddc31a909735c1e6' },
-    ciphertext: '5318b4d5bcd28de64ee5559e671353e16f075ecae9f99c7a79a38af5f869aa46',
-    kdf: 'pbkdf2',
-    kdfparams: { c: 262144, dklen: 32, prf: 'hmac-sha256', salt: 'ae3cd4e7013836a3df6bd7241b12db061dbe2c6785853cce422d148a624ce0bd' },
-    mac: '517ead924a9d0dc3124507e3393d175ce3ff7c1e96529c6c555ce9e51205e9b2',
-  },
-  id: '3198bc9c-6672-5ab3-d995-4942343ae5b6',
-  version: 3,
-};
+const KEYSTORE = PBKDF2_KEYSTORE;
 const WATCHED = '0x00000000000000000000000000000000000b0b01';
 
 const randomKey = () => randomBytes(32).toString('hex');

@@ -4,14 +4,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { createTestApp, type TestApp } from '../../../test/helpers/app.js';
-import { Confirmations } from '../../capabilities/confirmation.js';
-import { CapabilityInvoker } from '../../capabilities/invoke.js';
-import { PendingActionStore } from '../../capabilities/pending-actions.js';
+import { createTestApp, invokerWith, type TestApp } from '../../../test/helpers/app.js';
 import { defineCapability } from '../../core/capability.js';
 import { UserError } from '../../core/errors.js';
 import type { UserRef } from '../../core/identity.js';
-import { CapabilityRegistry } from '../../core/registry.js';
+import type { CapabilityRegistry } from '../../core/registry.js';
 import { McpServerFactory } from './server-factory.js';
 
 // A 1×1 PNG: enough for an image block.
@@ -83,21 +80,9 @@ describe('MCP server factory', () => {
     t = await createTestApp('sqlite', { CHAINS: 'none' });
     const { app } = t;
     // The app's own stores, limiter and audit log, with the test capabilities added to its registry.
-    registry = new CapabilityRegistry([...app.registry.list(), ...testCapabilities(runs)]);
-    const confirmations = new Confirmations({ store: new PendingActionStore(app.database.db), audit: app.audit });
-    const invoker = new CapabilityInvoker(
-      {
-        registry,
-        services: { registry, health: app.health, appInfo: app.info, chain: app.chain, market: app.market, confirmations },
-        log: app.log,
-        rateLimiter: app.rateLimiter,
-        audit: app.audit,
-        metrics: app.metrics,
-      },
-      [confirmations.step],
-    );
-    confirmations.attach(invoker);
-    factory = new McpServerFactory({ registry, invoker, appInfo: app.info, log: app.log });
+    const made = invokerWith(app, testCapabilities(runs));
+    registry = made.registry;
+    factory = new McpServerFactory({ registry, invoker: made.invoker, appInfo: app.info, log: app.log });
   });
   after(async () => {
     for (const c of open) await c.close();
